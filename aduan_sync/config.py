@@ -1,0 +1,416 @@
+"""Parse and validate the TOML config once, at the edge, into typed objects.
+
+Nothing deeper reads files or environment variables on its own. Relative paths are relative to
+the config file's folder. Errors name the key and the file (in Indonesian, for the operator).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aduan_sync import defaults
+from aduan_sync.errors import ConfigError
+from aduan_sync.model import DEFAULT_CATEGORIES, FORM_FIELDS, WORKER_COLUMNS
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: Default templates and rules shipped inside the package (also copied by `init`).
+PACKAGED_TEMPLATES = PACKAGE_DIR / "defaults" / "templates"
+PACKAGED_CONFIG = PACKAGE_DIR / "defaults" / "config"
+
+
+def is_valid_email(text: str) -> bool:
+    """A plausible single address, with no CR/LF or other header-breaking characters."""
+    return bool(_EMAIL.match(text)) and len(text) <= 254
+
+
+@dataclass(frozen=True)
+class OfficeConfig:
+    name: str = defaults.OFFICE_NAME
+    regency: str = defaults.OFFICE_REGENCY
+    timezone: str = defaults.TIMEZONE
+    address: str = "Jl. Raya Jenawi, Kecamatan Jenawi, Kabupaten Karanganyar, Jawa Tengah"
+    camat_name: str = ""
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    backend: str = "xlsx"  # "google" | "xlsx"
+    name: str = "utama"
+    # google
+    spreadsheet_id: str = ""
+    worksheet: str = ""
+    credentials_file: Path | None = None
+    api_endpoint: str = ""  # override of https://sheets.googleapis.com (emulators, proxies)
+    token_uri: str = ""  # override of the OAuth token endpoint
+    drive_endpoint: str = ""  # override of https://www.googleapis.com (Drive API)
+    retry_max_seconds: float = defaults.GOOGLE_RETRY_SECONDS
+    timeout_seconds: float = defaults.GOOGLE_TIMEOUT_SECONDS
+    # xlsx
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    data_dir: Path
+    archive_dir: Path
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.data_dir / "ledger.sqlite3"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / "aduan-sync.lock"
+
+
+@dataclass(frozen=True)
+class RegisterConfig:
+    format: str = defaults.REGISTER_FORMAT
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    backend: str = "outbox"  # "smtp" | "gmail" | "outbox"
+    sender: str = "ppid.jenawi@example.go.id"
+    sender_name: str = "PPID Kecamatan Jenawi"
+    smtp_host: str = "localhost"
+    smtp_port: int = 0  # 0: by security (465 ssl, 587 starttls, 25 none)
+    smtp_security: str = "starttls"  # "ssl" | "starttls" | "none"
+    smtp_username: str = ""
+    smtp_password_env: str = ""
+    smtp_password_file: Path | None = None
+    smtp_ca_file: Path | None = None  # extra CA bundle for a private mail server
+    smtp_timeout: float = defaults.SMTP_TIMEOUT_SECONDS
+    gmail_subject: str = ""  # user to impersonate with domain-wide delegation
+    outbox_dir: Path = Path("outbox")
+    templates_dir: Path | None = None  # None: the packaged templates
+    max_attempts: int = defaults.MAIL_MAX_ATTEMPTS
+
+    @property
+    def port(self) -> int:
+        if self.smtp_port:
+            return self.smtp_port
+        return {"ssl": 465, "starttls": 587}.get(self.smtp_security, 25)
+
+
+@dataclass(frozen=True)
+class PersonConfig:
+    name: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class RecipientsConfig:
+    camat: PersonConfig = PersonConfig()
+    admin: PersonConfig = PersonConfig()
+    units: dict[str, str] = field(default_factory=dict)  # unit name -> email
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    interval_minutes: int = defaults.INTERVAL_MINUTES
+
+
+@dataclass(frozen=True)
+class ClassificationConfig:
+    rules_file: Path | None = None  # None: the packaged rules
+    units: dict[str, str] = field(default_factory=dict)  # category -> responsible unit
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+
+
+DEFAULT_UNITS: dict[str, str] = {
+    "Informasi Publik": "PPID Pelaksana Kecamatan",
+    "Pelayanan Administrasi": "Seksi Pelayanan Umum",
+    "Infrastruktur dan Pembangunan": "Seksi Pemberdayaan Masyarakat Desa",
+    "Ketentraman dan Ketertiban": "Seksi Ketentraman dan Ketertiban Umum",
+    "Kesejahteraan Sosial": "Seksi Kesejahteraan Sosial",
+    "Pemerintahan Desa": "Seksi Tata Pemerintahan",
+    "Lingkungan dan Kebencanaan": "Seksi Ketentraman dan Ketertiban Umum",
+    "Kepegawaian dan Perilaku Aparatur": "Sekretariat Kecamatan",
+    "Lainnya": "Sekretariat Kecamatan",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path  # the config file (absolute)
+    office: OfficeConfig
+    source: SourceConfig
+    storage: StorageConfig
+    register: RegisterConfig
+    mail: MailConfig
+    ppid: PersonConfig
+    recipients: RecipientsConfig
+    schedule: ScheduleConfig
+    classification: ClassificationConfig
+    field_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    worker_headers: dict[str, str] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.mail.templates_dir or PACKAGED_TEMPLATES
+
+    @property
+    def rules_file(self) -> Path:
+        return self.classification.rules_file or (PACKAGED_CONFIG / "kategori.toml")
+
+    def unit_for(self, category: str) -> str:
+        return self.classification.units.get(category, DEFAULT_UNITS.get(category, ""))
+
+    def worker_header(self, key: str) -> str:
+        return self.worker_headers.get(key, WORKER_COLUMNS[key])
+
+
+def resolve_config_path(flag: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
+    """`--config`, else `$ADUAN_SYNC_CONFIG`, else `config/aduan.toml`."""
+    raw = flag or env.get(defaults.CONFIG_ENV) or defaults.CONFIG_PATH
+    return Path(raw).expanduser().resolve()
+
+
+class _Section:
+    """Typed reads from one TOML table, with errors that name `section.key` and the file."""
+
+    def __init__(self, data: Mapping[str, Any], name: str, path: Path) -> None:
+        self.data = data.get(name, {}) if name else data
+        self.name = name
+        self.path = path
+        if not isinstance(self.data, Mapping):
+            raise ConfigError("harus berupa tabel [..]", key=name, path=path)
+
+    def key(self, k: str) -> str:
+        return f"{self.name}.{k}" if self.name else k
+
+    def fail(self, k: str, msg: str) -> ConfigError:
+        return ConfigError(msg, key=self.key(k), path=self.path)
+
+    def str(self, k: str, default: str = "") -> str:
+        v = self.data.get(k, default)
+        if not isinstance(v, str):
+            raise self.fail(k, "harus berupa teks")
+        return v.strip()
+
+    def num(self, k: str, default: float, *, minimum: float = 0) -> float:
+        v = self.data.get(k, default)
+        if isinstance(v, bool) or not isinstance(v, int | float) or v < minimum:
+            raise self.fail(k, f"harus berupa angka >= {minimum:g}")
+        return float(v)
+
+    def int(self, k: str, default: int, *, minimum: int = 0) -> int:
+        v = self.data.get(k, default)
+        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+            raise self.fail(k, f"harus berupa bilangan bulat >= {minimum}")
+        return v
+
+    def choice(self, k: str, default: str, choices: tuple[str, ...]) -> str:
+        v = self.str(k, default)
+        if v not in choices:
+            raise self.fail(k, f"harus salah satu dari: {', '.join(choices)} (bukan {v!r})")
+        return v
+
+    def path_(self, k: str, base: Path, default: str | None = None) -> Path | None:
+        v = self.str(k, default or "")
+        if not v:
+            return None
+        p = Path(v).expanduser()
+        return p if p.is_absolute() else (base / p).resolve()
+
+    def email(self, k: str, default: str = "", *, required: bool = False) -> str:
+        v = self.str(k, default)
+        if not v and required:
+            raise self.fail(k, "wajib diisi dengan alamat email")
+        if v and not is_valid_email(v):
+            raise self.fail(k, f"bukan alamat email yang valid: {v!r}")
+        return v
+
+    def table(self, k: str) -> Mapping[str, Any]:
+        v = self.data.get(k, {})
+        if not isinstance(v, Mapping):
+            raise self.fail(k, "harus berupa tabel")
+        return v
+
+
+def load(path: Path) -> Config:
+    """Read and validate the config file at `path`."""
+    if not path.is_file():
+        raise ConfigError(
+            "berkas konfigurasi tidak ditemukan. Buat dengan `aduan-sync init`.", path=path
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"format TOML rusak: {e}", path=path) from e
+    return from_mapping(raw, path)
+
+
+def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
+    """Build a `Config` from parsed TOML, as if read from `path`."""
+    path = path.resolve()
+    base = path.parent
+
+    o = _Section(raw, "office", path)
+    office = OfficeConfig(
+        name=o.str("name", defaults.OFFICE_NAME),
+        regency=o.str("regency", defaults.OFFICE_REGENCY),
+        timezone=o.str("timezone", defaults.TIMEZONE),
+        address=o.str("address", OfficeConfig.address),
+        camat_name=o.str("camat_name"),
+    )
+    try:
+        ZoneInfo(office.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise o.fail("timezone", f"zona waktu tidak dikenal: {office.timezone!r}") from e
+
+    s = _Section(raw, "source", path)
+    backend = s.choice("backend", "xlsx", ("google", "xlsx"))
+    source = SourceConfig(
+        backend=backend,
+        name=s.str("name", "utama"),
+        spreadsheet_id=_spreadsheet_id(s.str("spreadsheet_id")),
+        worksheet=s.str("worksheet"),
+        credentials_file=s.path_("credentials_file", base),
+        api_endpoint=s.str("api_endpoint").rstrip("/"),
+        token_uri=s.str("token_uri"),
+        drive_endpoint=s.str("drive_endpoint").rstrip("/"),
+        retry_max_seconds=s.num("retry_max_seconds", defaults.GOOGLE_RETRY_SECONDS),
+        timeout_seconds=s.num("timeout_seconds", defaults.GOOGLE_TIMEOUT_SECONDS, minimum=1),
+        path=s.path_("path", base),
+    )
+    if backend == "xlsx" and source.path is None:
+        raise s.fail("path", "wajib diisi untuk backend xlsx (lokasi berkas .xlsx)")
+    if backend == "google":
+        if not source.spreadsheet_id:
+            raise s.fail("spreadsheet_id", "wajib diisi untuk backend google (ID atau URL sheet)")
+        if source.credentials_file is None:
+            raise s.fail("credentials_file", "wajib diisi untuk backend google")
+
+    st = _Section(raw, "storage", path)
+    data_dir = st.path_("data_dir", base, "data")
+    archive_dir = st.path_("archive_dir", base, "arsip")
+    assert data_dir is not None and archive_dir is not None
+    storage = StorageConfig(data_dir=data_dir, archive_dir=archive_dir)
+
+    r = _Section(raw, "register", path)
+    register = RegisterConfig(format=r.str("format", defaults.REGISTER_FORMAT))
+    _check_register_format(register.format, r)
+
+    m = _Section(raw, "mail", path)
+    mail = MailConfig(
+        backend=m.choice("backend", "outbox", ("smtp", "gmail", "outbox")),
+        sender=m.email("sender", MailConfig.sender, required=True),
+        sender_name=m.str("sender_name", MailConfig.sender_name),
+        smtp_host=m.str("smtp_host", "localhost"),
+        smtp_port=m.int("smtp_port", 0),
+        smtp_security=m.choice("smtp_security", "starttls", ("ssl", "starttls", "none")),
+        smtp_username=m.str("smtp_username"),
+        smtp_password_env=m.str("smtp_password_env"),
+        smtp_password_file=m.path_("smtp_password_file", base),
+        smtp_ca_file=m.path_("smtp_ca_file", base),
+        smtp_timeout=m.num("smtp_timeout", defaults.SMTP_TIMEOUT_SECONDS, minimum=1),
+        gmail_subject=m.email("gmail_subject"),
+        outbox_dir=m.path_("outbox_dir", base, "outbox") or base / "outbox",
+        templates_dir=m.path_("templates_dir", base),
+        max_attempts=m.int("max_attempts", defaults.MAIL_MAX_ATTEMPTS, minimum=1),
+    )
+
+    p = _Section(raw, "ppid", path)
+    ppid = PersonConfig(name=p.str("name", "PPID Pelaksana Kecamatan Jenawi"),
+                        email=p.email("email", required=True))
+
+    rc = _Section(raw, "recipients", path)
+    units_raw = rc.table("units")
+    units: dict[str, str] = {}
+    for unit, addr in units_raw.items():
+        if not isinstance(addr, str) or not is_valid_email(addr.strip()):
+            raise rc.fail(f"units.{unit}", f"bukan alamat email yang valid: {addr!r}")
+        units[str(unit)] = addr.strip()
+    recipients = RecipientsConfig(
+        camat=PersonConfig(name=rc.str("camat_name"), email=rc.email("camat_email")),
+        admin=PersonConfig(name=rc.str("admin_name"), email=rc.email("admin_email")),
+        units=units,
+    )
+
+    sc = _Section(raw, "schedule", path)
+    schedule = ScheduleConfig(
+        interval_minutes=sc.int("interval_minutes", defaults.INTERVAL_MINUTES, minimum=1)
+    )
+
+    c = _Section(raw, "classification", path)
+    cat_units = {str(k): str(v) for k, v in c.table("units").items()}
+    classification = ClassificationConfig(rules_file=c.path_("rules_file", base), units=cat_units)
+    for cat in cat_units:
+        if cat not in classification.categories:
+            raise c.fail(f"units.{cat}", f"kategori tidak dikenal: {cat!r}")
+
+    f = _Section(raw, "fields", path)
+    aliases: dict[str, tuple[str, ...]] = {}
+    for key, val in f.data.items():
+        if key not in FORM_FIELDS:
+            raise f.fail(key, f"isian formulir tidak dikenal; pilihan: {', '.join(FORM_FIELDS)}")
+        vals = [val] if isinstance(val, str) else val
+        if not isinstance(vals, list) or not all(isinstance(x, str) for x in vals):
+            raise f.fail(key, "harus berupa teks atau daftar teks (judul kolom)")
+        aliases[key] = tuple(vals)
+
+    col = _Section(raw, "columns", path)
+    worker_headers: dict[str, str] = {}
+    for key in col.data:
+        if key not in WORKER_COLUMNS:
+            raise col.fail(key, f"kolom tidak dikenal; pilihan: {', '.join(WORKER_COLUMNS)}")
+        worker_headers[key] = col.str(key)
+
+    return Config(
+        path=path,
+        office=office,
+        source=source,
+        storage=storage,
+        register=register,
+        mail=mail,
+        ppid=ppid,
+        recipients=recipients,
+        schedule=schedule,
+        classification=classification,
+        field_aliases=aliases,
+        worker_headers=worker_headers,
+        raw=raw,
+    )
+
+
+_SHEET_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
+
+
+def _spreadsheet_id(text: str) -> str:
+    """Accept the bare ID or the full URL of the sheet."""
+    m = _SHEET_URL.search(text)
+    return m.group(1) if m else text
+
+
+def _check_register_format(fmt: str, section: _Section) -> None:
+    try:
+        sample = fmt.format(seq=7, month_roman="XI", month=11, year=2026, yy="26")
+    except (KeyError, IndexError, ValueError) as e:
+        raise section.fail(
+            "format", f"format nomor register salah ({e}); gunakan {{seq}}, {{month_roman}}, "
+            "{month}, {year}, {yy}"
+        ) from e
+    if "{seq" not in fmt:
+        raise section.fail("format", "format nomor register wajib memuat {seq}")
+    if not sample.strip():
+        raise section.fail("format", "format nomor register menghasilkan teks kosong")

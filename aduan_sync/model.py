@@ -1,0 +1,105 @@
+"""The domain vocabulary: statuses, categories, form fields and worker columns.
+
+These names are public contracts (see DESIGN.md): the sheet's staff and outside checks rely on
+them, so they change only together with the README.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Status values written in the sheet's `Status` column."""
+
+    TERDAFTAR = "Terdaftar"
+    PERLU_KLARIFIKASI = "Perlu Klarifikasi"
+    DITERUSKAN = "Diteruskan ke PPID"
+    DITANGGAPI = "Ditanggapi"
+    SELESAI = "Selesai"
+    DITOLAK = "Ditolak"
+    DUPLIKAT = "Duplikat"
+
+
+#: Statuses only staff set; the worker adopts them and never moves a row out of them.
+STAFF_FINAL_STATUSES = frozenset({Status.SELESAI, Status.DITOLAK, Status.DUPLIKAT})
+
+#: Forward order of the worker's own statuses; the worker never moves a status backwards.
+STATUS_RANK: dict[Status, int] = {
+    Status.TERDAFTAR: 0,
+    Status.PERLU_KLARIFIKASI: 1,
+    Status.DITERUSKAN: 2,
+    Status.DITANGGAPI: 3,
+    Status.SELESAI: 4,
+    Status.DITOLAK: 4,
+    Status.DUPLIKAT: 4,
+}
+
+CATEGORY_LAINNYA = "Lainnya"
+
+DEFAULT_CATEGORIES: tuple[str, ...] = (
+    "Informasi Publik",
+    "Pelayanan Administrasi",
+    "Infrastruktur dan Pembangunan",
+    "Ketentraman dan Ketertiban",
+    "Kesejahteraan Sosial",
+    "Pemerintahan Desa",
+    "Lingkungan dan Kebencanaan",
+    "Kepegawaian dan Perilaku Aparatur",
+    CATEGORY_LAINNYA,
+)
+
+#: Form fields (key -> default header aliases). Matching is case- and space-insensitive.
+FORM_FIELDS: dict[str, tuple[str, ...]] = {
+    "timestamp": ("Cap waktu", "Stempel waktu", "Timestamp"),
+    "email": ("Alamat email", "Email Address", "Alamat Email"),
+    "name": ("Nama Lengkap",),
+    "nik": ("NIK",),
+    "phone": ("Nomor HP/WhatsApp",),
+    "desa": ("Desa",),
+    "address": ("Alamat Lengkap",),
+    "channel": ("Kanal Aduan",),
+    "text": ("Isi Aduan",),
+    "location": ("Lokasi Kejadian",),
+    "attachment": ("Lampiran",),
+}
+
+#: Form fields a sheet must have for the worker to run at all.
+REQUIRED_FORM_FIELDS: tuple[str, ...] = ("timestamp", "text")
+
+#: Worker columns (key -> default header), in the order they are added at the right.
+WORKER_COLUMNS: dict[str, str] = {
+    "register_no": "Nomor Register",
+    "register_date": "Tanggal Register",
+    "category": "Kategori",
+    "unit": "Unit Tujuan",
+    "completeness": "Kelengkapan",
+    "status": "Status",
+    "deadline": "Batas Waktu",
+    "answer": "Tanggapan",
+    "answer_date": "Tanggal Tanggapan",
+    "note": "Catatan",
+}
+
+#: Columns only staff write; the worker reads them and never writes them.
+STAFF_COLUMNS = frozenset({"answer"})
+
+COMPLETE = "Lengkap"
+INCOMPLETE_PREFIX = "Perlu Klarifikasi"
+
+CHANNELS: tuple[str, ...] = ("Website", "Instagram", "Facebook", "WhatsApp", "X")
+
+DESA_JENAWI: tuple[str, ...] = (
+    "Anggrasmanis",
+    "Balong",
+    "Gumeng",
+    "Jenawi",
+    "Lempong",
+    "Menjing",
+    "Seloromo",
+    "Sidomukti",
+    "Trengguli",
+)
+
+#: Date-time format shown in the sheet for register dates, deadlines and answer dates.
+SHEET_DATETIME_FORMAT = "%d/%m/%Y %H:%M"

@@ -1,0 +1,96 @@
+"""The contract every sheet source fulfils.
+
+A source is shaped for Google's quota: one `read()` returns the whole worksheet (headers, rows,
+the spreadsheet's time zone), and one `write()` carries every changed cell of a pass. Writes
+are addressed by *anchor* (register number, else fingerprint of the form answers), never by a
+row number remembered from the read: staff may sort, insert or delete rows between the two, so
+the source re-locates each anchor in the sheet as it is at write time (`identity.locate_rows`)
+and applies a cell only while it still holds the value the worker read (compare-and-set).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+#: A cell as a source hands it over: text, a number, a datetime (naive, in the sheet's time
+#: zone) or None for an empty cell.
+CellValue = str | int | float | datetime | None
+
+
+@dataclass(frozen=True)
+class SheetSnapshot:
+    """The worksheet as read in one request."""
+
+    title: str  # spreadsheet (or workbook) title
+    worksheet: str
+    timezone: str  # IANA name, e.g. "Asia/Jakarta"
+    headers: list[str]
+    rows: list[list[CellValue]]  # data rows; rows[i] is sheet row i + 2 (row 1 is the header)
+    requests: int = 0  # API requests this read cost (0 for local files)
+
+
+@dataclass(frozen=True)
+class RowAnchor:
+    """How a write finds its complaint's row: by register number, else by fingerprint.
+
+    `occurrence` tells apart identical answers submitted twice within the same second: the
+    n-th row (0-based, in sheet order) that carries the same fingerprint and no register number.
+    """
+
+    register_no: str | None
+    fingerprint: str
+    occurrence: int = 0
+
+
+@dataclass(frozen=True)
+class CellUpdate:
+    """One cell to write. `expected` is the cell's text when the worker read it; the write is
+    skipped when the cell no longer holds it (a staff member typed there in between)."""
+
+    anchor: RowAnchor
+    column: str  # header text of the target column
+    value: str
+    expected: str | None = None
+
+
+@dataclass(frozen=True)
+class WriteBatch:
+    """Everything a pass writes: headers to add at the right, then the cell updates."""
+
+    add_headers: list[str] = field(default_factory=list)
+    updates: list[CellUpdate] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.add_headers or self.updates)
+
+
+@dataclass(frozen=True)
+class SkippedUpdate:
+    update: CellUpdate
+    reason: str  # "row-not-found" | "changed-by-staff"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    written: int
+    skipped: list[SkippedUpdate] = field(default_factory=list)
+    requests: int = 0
+
+
+@runtime_checkable
+class Source(Protocol):
+    """A worksheet holding form responses."""
+
+    def describe(self) -> str:
+        """A one-line human description of where the sheet is (for `check` and logs)."""
+        ...
+
+    def read(self) -> SheetSnapshot:
+        """Read headers, every data row and the time zone, in one request."""
+        ...
+
+    def write(self, batch: WriteBatch) -> WriteResult:
+        """Add missing headers and apply the updates, re-locating rows by anchor, in one batch."""
+        ...
