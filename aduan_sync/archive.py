@@ -1,0 +1,90 @@
+"""SOP step 2's archive on the office's own disk: one folder per complaint.
+
+`<archive_dir>/<year>/<register number made filename-safe>/` holds `aduan.json` (every answer,
+the register data, where the row came from, a SHA-256 of the answers) and `formulir.html`, a
+readable "Formulir Aduan" with the office's letterhead. Folders 0700, files 0600, atomic
+writes; writing the same complaint again changes no file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aduan_sync.errors import ArchiveError
+from aduan_sync.fsutil import write_atomic
+from aduan_sync.ledger import Complaint
+from aduan_sync.register import filename_safe
+
+ARCHIVE_VERSION = 1
+
+
+def folder_for(archive_dir: Path, c: Complaint) -> Path:
+    return archive_dir / str(c.year) / filename_safe(c.register_no)
+
+
+def archive_record(c: Complaint) -> dict[str, Any]:
+    """The content of `aduan.json`: what was received and how it was registered."""
+    return {
+        "versi": ARCHIVE_VERSION,
+        "nomor_register": c.register_no,
+        "tahun": c.year,
+        "urutan": c.seq,
+        "tanggal_register": c.registered_at.isoformat(),
+        "cap_waktu_formulir": c.submitted_at.isoformat(),
+        "jawaban": c.answers,
+        "jawaban_lain": [list(p) for p in c.extra],
+        "sha256_jawaban": c.answers_sha256,
+        "asal": c.origin,
+        "klasifikasi_awal": {
+            "kategori": c.category,
+            "unit_tujuan": c.unit,
+            "kelengkapan": c.completeness,
+        },
+    }
+
+
+def write_complaint(
+    archive_dir: Path, c: Complaint, render_formulir: Callable[[Complaint], str]
+) -> tuple[str, bool]:
+    """Write the complaint's folder. Returns (SHA-256 of aduan.json, whether any file changed)."""
+    folder = folder_for(archive_dir, c)
+    data = json.dumps(archive_record(c), ensure_ascii=False, indent=2, sort_keys=True)
+    blob = (data + "\n").encode("utf-8")
+    try:
+        changed = write_atomic(folder / "formulir.html", render_formulir(c).encode("utf-8"))
+        # aduan.json last: its presence with the right hash means the folder is complete.
+        changed = write_atomic(folder / "aduan.json", blob) or changed
+    except OSError as e:
+        raise ArchiveError(
+            f"Arsip aduan {c.register_no} tidak dapat ditulis di {folder}. Periksa ruang disk "
+            "dan izin folder arsip; data tetap aman di buku register dan akan diarsipkan pada "
+            "proses berikutnya.",
+            detail=f"{type(e).__name__}: {e}",
+        ) from e
+    return hashlib.sha256(blob).hexdigest(), changed
+
+
+def verify_folder(archive_dir: Path, c: Complaint) -> list[str]:
+    """Problems with a complaint's archive folder (empty list: complete and valid)."""
+    folder = folder_for(archive_dir, c)
+    problems = []
+    for name in ("aduan.json", "formulir.html"):
+        p = folder / name
+        if not p.is_file():
+            problems.append(f"{name} tidak ada")
+        elif p.stat().st_mode & 0o077:
+            problems.append(f"{name} dapat dibaca pengguna lain")
+    if not problems:
+        try:
+            record = json.loads((folder / "aduan.json").read_text(encoding="utf-8"))
+        except (ValueError, OSError) as e:
+            return [f"aduan.json rusak: {e}"]
+        if record.get("nomor_register") != c.register_no:
+            problems.append("nomor register di aduan.json tidak cocok")
+        if record.get("sha256_jawaban") != c.answers_sha256:
+            problems.append("sha256 jawaban di aduan.json tidak cocok")
+    return problems

@@ -1,0 +1,39 @@
+"""Atomic, private file writes: folders 0700, files 0600, temp file + fsync + rename."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create `path` (and parents) with mode 0700; tighten an existing folder to 0700."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> bool:
+    """Write `data` to `path` atomically. Returns False (and writes nothing) if it already holds
+    exactly `data`, so a repeated pass changes no file."""
+    try:
+        if path.read_bytes() == data:
+            if path.stat().st_mode & 0o777 != mode:
+                os.chmod(path, mode)
+            return False
+    except FileNotFoundError:
+        pass
+    ensure_private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

@@ -1,0 +1,498 @@
+"""The ledger: the local SQLite database that is the source of truth.
+
+Register numbers are allocated here, in one transaction with the messages and audit events they
+cause; a number is never reused or changed, and survives anyone clearing a cell in the sheet.
+Schema changes are named migrations recorded in the `migrations` table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aduan_sync.errors import LedgerError
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_initial",
+        """
+        CREATE TABLE register_seq (
+            year INTEGER PRIMARY KEY,
+            last_seq INTEGER NOT NULL
+        );
+        CREATE TABLE complaints (
+            id INTEGER PRIMARY KEY,
+            register_no TEXT NOT NULL UNIQUE,
+            year INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            answers_json TEXT NOT NULL,
+            answers_sha256 TEXT NOT NULL,
+            submitted_at TEXT NOT NULL,
+            registered_at TEXT NOT NULL,
+            category TEXT NOT NULL,
+            category_source TEXT NOT NULL DEFAULT 'worker',
+            unit TEXT NOT NULL,
+            completeness TEXT NOT NULL,
+            missing_json TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL,
+            deadline TEXT,
+            note TEXT NOT NULL DEFAULT '',
+            answer TEXT NOT NULL DEFAULT '',
+            answer_date TEXT,
+            archived_sha256 TEXT,
+            origin_json TEXT NOT NULL DEFAULT '{}',
+            UNIQUE (year, seq)
+        );
+        CREATE INDEX complaints_fingerprint ON complaints (fingerprint);
+        CREATE TABLE sheet_cells (
+            complaint_id INTEGER NOT NULL REFERENCES complaints (id),
+            column_key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (complaint_id, column_key)
+        );
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL UNIQUE,
+            complaint_id INTEGER REFERENCES complaints (id),
+            register_no TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            recipients_json TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            eml BLOB NOT NULL,
+            status TEXT NOT NULL DEFAULT 'queued'
+                CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            next_attempt_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_pending ON outbox (status, next_attempt_at);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            complaint_id INTEGER REFERENCES complaints (id),
+            register_no TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL DEFAULT 'worker',
+            detail_json TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX events_complaint ON events (complaint_id);
+        CREATE TABLE passes (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            result TEXT NOT NULL DEFAULT 'running',
+            summary_json TEXT NOT NULL DEFAULT '{}'
+        );
+        """,
+    ),
+]
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        raise LedgerError("Waktu tanpa zona waktu tidak boleh dicatat.", detail=str(dt))
+    return dt.isoformat()
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass
+class Complaint:
+    """One registered complaint as the ledger knows it."""
+
+    id: int
+    register_no: str
+    year: int
+    seq: int
+    fingerprint: str
+    answers: dict[str, str]
+    extra: list[tuple[str, str]]
+    answers_sha256: str
+    submitted_at: datetime
+    registered_at: datetime
+    category: str
+    category_source: str
+    unit: str
+    completeness: str
+    missing: list[str]
+    status: str
+    deadline: datetime | None
+    note: str
+    answer: str
+    answer_date: datetime | None
+    archived_sha256: str | None
+    origin: dict[str, Any] = field(default_factory=dict)  # where the row came from
+    written: dict[str, str] = field(default_factory=dict)  # sheet cells last written by us
+
+
+@dataclass(frozen=True)
+class NewComplaint:
+    """A complaint to register: everything but its number."""
+
+    fingerprint: str
+    answers: dict[str, str]
+    extra: list[tuple[str, str]]
+    answers_sha256: str
+    submitted_at: datetime
+    category: str
+    category_source: str
+    unit: str
+    completeness: str
+    missing: list[str]
+    status: str
+    deadline: datetime | None
+    note: str
+    origin: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    message_id: str
+    register_no: str
+    kind: str
+    recipients: list[str]
+    subject: str
+    eml: bytes
+    status: str
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A rendered message ready to be queued in the outbox."""
+
+    message_id: str
+    kind: str
+    recipients: list[str]
+    subject: str
+    eml: bytes
+
+
+class Ledger:
+    """The SQLite ledger. Use as a context manager, or call `close()`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = not path.exists()
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so that two processes never
+        # both read the same last register sequence before one of them writes it.
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        if fresh:
+            os.chmod(path, 0o600)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self._migrate()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any error)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+        done = {r[0] for r in self.db.execute("SELECT name FROM migrations")}
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction() as db:
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, datetime('now'))",
+                    (name,),
+                )
+
+    def applied_migrations(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM migrations ORDER BY name")]
+
+    # -- complaints -------------------------------------------------------------------------
+
+    def complaints(self, *, unarchived_only: bool = False) -> list[Complaint]:
+        """Every complaint (or those not yet archived), in register order, with the cells we
+        last wrote in the sheet."""
+        where = " WHERE archived_sha256 IS NULL" if unarchived_only else ""
+        written: dict[int, dict[str, str]] = {}
+        if not unarchived_only:
+            for r in self.db.execute("SELECT complaint_id, column_key, value FROM sheet_cells"):
+                written.setdefault(r[0], {})[r[1]] = r[2]
+        rows = self.db.execute(f"SELECT * FROM complaints{where} ORDER BY year, seq")
+        return [_complaint(r, written.get(r["id"], {})) for r in rows]
+
+    def complaint(self, register_no: str) -> Complaint | None:
+        r = self.db.execute(
+            "SELECT * FROM complaints WHERE register_no = ?", (register_no,)
+        ).fetchone()
+        if r is None:
+            return None
+        written = {
+            k: v
+            for k, v in self.db.execute(
+                "SELECT column_key, value FROM sheet_cells WHERE complaint_id = ?", (r["id"],)
+            )
+        }
+        return _complaint(r, written)
+
+    def next_seq(self, db: sqlite3.Connection, year: int) -> int:
+        """Allocate the next sequence of `year`. Call inside `transaction()`."""
+        row = db.execute("SELECT last_seq FROM register_seq WHERE year = ?", (year,)).fetchone()
+        seq = (row[0] if row else 0) + 1
+        db.execute(
+            "INSERT INTO register_seq (year, last_seq) VALUES (?, ?) "
+            "ON CONFLICT (year) DO UPDATE SET last_seq = excluded.last_seq",
+            (year, seq),
+        )
+        return seq
+
+    def insert_complaint(
+        self, db: sqlite3.Connection, new: NewComplaint, *, register_no: str, year: int,
+        seq: int, registered_at: datetime,
+    ) -> int:
+        """Insert a registered complaint. Call inside `transaction()`; returns its id."""
+        answers = {"fields": new.answers, "extra": [list(p) for p in new.extra]}
+        cur = db.execute(
+            """INSERT INTO complaints (register_no, year, seq, fingerprint, answers_json,
+                answers_sha256, submitted_at, registered_at, category, category_source, unit,
+                completeness, missing_json, status, deadline, note, origin_json)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                register_no, year, seq, new.fingerprint,
+                json.dumps(answers, ensure_ascii=False), new.answers_sha256,
+                _iso(new.submitted_at), _iso(registered_at), new.category, new.category_source,
+                new.unit, new.completeness, json.dumps(new.missing), new.status,
+                _iso(new.deadline), new.note, json.dumps(new.origin, ensure_ascii=False),
+            ),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    _UPDATABLE = frozenset(
+        {"category", "category_source", "unit", "completeness", "missing_json", "status",
+         "deadline", "note", "answer", "answer_date", "archived_sha256", "answers_json",
+         "answers_sha256"}
+    )
+
+    def update_complaint(self, db: sqlite3.Connection, complaint_id: int, **values: Any) -> None:
+        """Update mutable fields of a complaint (never its number). Inside `transaction()`."""
+        bad = set(values) - self._UPDATABLE
+        if bad:
+            raise LedgerError("Nomor register dan urutan tidak boleh diubah.", detail=str(bad))
+        cols = ", ".join(f"{k} = ?" for k in values)
+        params = [_iso(v) if isinstance(v, datetime) else v for v in values.values()]
+        db.execute(f"UPDATE complaints SET {cols} WHERE id = ?", (*params, complaint_id))
+
+    def set_archived(self, complaint_id: int, sha256: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE complaints SET archived_sha256 = ? WHERE id = ?", (sha256, complaint_id)
+            )
+
+    def record_written(self, cells: Sequence[tuple[int, str, str]]) -> None:
+        """Remember what the sheet now holds in cells we own: (complaint_id, column, value)."""
+        if not cells:
+            return
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO sheet_cells (complaint_id, column_key, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (complaint_id, column_key) DO UPDATE SET value = excluded.value",
+                cells,
+            )
+
+    # -- audit events -----------------------------------------------------------------------
+
+    def add_event(
+        self, db: sqlite3.Connection, at: datetime, kind: str, *, complaint_id: int | None = None,
+        register_no: str = "", actor: str = "worker", **detail: Any,
+    ) -> None:
+        db.execute(
+            "INSERT INTO events (at, complaint_id, register_no, kind, actor, detail_json) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (_iso(at), complaint_id, register_no, kind, actor,
+             json.dumps(detail, ensure_ascii=False, default=str)),
+        )
+
+    def events(self, register_no: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM events"
+        params: tuple[Any, ...] = ()
+        if register_no is not None:
+            sql += " WHERE register_no = ?"
+            params = (register_no,)
+        return [
+            {**dict(r), "detail": json.loads(r["detail_json"])}
+            for r in self.db.execute(sql + " ORDER BY id", params)
+        ]
+
+    # -- outbox -----------------------------------------------------------------------------
+
+    def queue_message(
+        self, db: sqlite3.Connection, msg: QueuedMessage, *, complaint_id: int | None,
+        register_no: str, now: datetime,
+    ) -> bool:
+        """Queue a message inside `transaction()`. False if its Message-ID is already queued."""
+        cur = db.execute(
+            """INSERT INTO outbox (message_id, complaint_id, register_no, kind, recipients_json,
+                subject, eml, next_attempt_at, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING""",
+            (msg.message_id, complaint_id, register_no, msg.kind, json.dumps(msg.recipients),
+             msg.subject, msg.eml, _iso(now), _iso(now)),
+        )
+        return cur.rowcount == 1
+
+    def pending_messages(self, now: datetime) -> list[OutboxMessage]:
+        """Messages to (re)send now: queued or left `sending` by a crash, attempt due."""
+        rows = self.db.execute(
+            "SELECT * FROM outbox WHERE status IN ('queued', 'sending') ORDER BY id"
+        )
+        return [m for m in map(_message, rows) if m.next_attempt_at <= now]
+
+    def messages(self, status: str | None = None) -> list[OutboxMessage]:
+        sql, params = "SELECT * FROM outbox", ()
+        if status:
+            sql, params = sql + " WHERE status = ?", (status,)
+        return [_message(r) for r in self.db.execute(sql + " ORDER BY id", params)]
+
+    def mark_sending(self, msg_id: int, now: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+                (msg_id,),
+            )
+
+    def mark_sent(self, msg_id: int, now: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?",
+                (_iso(now), msg_id),
+            )
+
+    def mark_retry(self, msg_id: int, error: str, next_attempt_at: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'queued', last_error = ?, next_attempt_at = ? "
+                "WHERE id = ?",
+                (error, _iso(next_attempt_at), msg_id),
+            )
+
+    def mark_failed(self, msg_id: int, error: str, now: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+                (error, msg_id),
+            )
+            row = db.execute(
+                "SELECT complaint_id, register_no, kind FROM outbox WHERE id = ?", (msg_id,)
+            ).fetchone()
+            if row is not None:
+                self.add_event(db, now, "mail_failed", complaint_id=row[0], register_no=row[1],
+                               message=row[2], error=error)
+
+    def outbox_counts(self) -> dict[str, int]:
+        return {
+            r[0]: r[1]
+            for r in self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        }
+
+    # -- passes -----------------------------------------------------------------------------
+
+    def record_pass(self, started: datetime, finished: datetime, result: str,
+                    summary: dict[str, Any]) -> None:
+        """Log a pass that changed something or met errors (idle passes leave no trace)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO passes (started_at, finished_at, result, summary_json) "
+                "VALUES (?, ?, ?, ?)",
+                (_iso(started), _iso(finished), result,
+                 json.dumps(summary, ensure_ascii=False, default=str)),
+            )
+
+    def last_pass(self) -> dict[str, Any] | None:
+        r = self.db.execute("SELECT * FROM passes ORDER BY id DESC LIMIT 1").fetchone()
+        if r is None:
+            return None
+        return {**dict(r), "summary": json.loads(r["summary_json"])}
+
+
+def _complaint(r: sqlite3.Row, written: dict[str, str]) -> Complaint:
+    answers = json.loads(r["answers_json"])
+    return Complaint(
+        id=r["id"],
+        register_no=r["register_no"],
+        year=r["year"],
+        seq=r["seq"],
+        fingerprint=r["fingerprint"],
+        answers=answers["fields"],
+        extra=[(h, v) for h, v in answers["extra"]],
+        answers_sha256=r["answers_sha256"],
+        submitted_at=datetime.fromisoformat(r["submitted_at"]),
+        registered_at=datetime.fromisoformat(r["registered_at"]),
+        category=r["category"],
+        category_source=r["category_source"],
+        unit=r["unit"],
+        completeness=r["completeness"],
+        missing=json.loads(r["missing_json"]),
+        status=r["status"],
+        deadline=_dt(r["deadline"]),
+        note=r["note"],
+        answer=r["answer"],
+        answer_date=_dt(r["answer_date"]),
+        archived_sha256=r["archived_sha256"],
+        origin=json.loads(r["origin_json"]),
+        written=written,
+    )
+
+
+def _message(r: sqlite3.Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=r["id"],
+        message_id=r["message_id"],
+        register_no=r["register_no"],
+        kind=r["kind"],
+        recipients=json.loads(r["recipients_json"]),
+        subject=r["subject"],
+        eml=bytes(r["eml"]),
+        status=r["status"],
+        attempts=r["attempts"],
+        last_error=r["last_error"],
+        next_attempt_at=datetime.fromisoformat(r["next_attempt_at"]),
+        created_at=datetime.fromisoformat(r["created_at"]),
+        sent_at=_dt(r["sent_at"]),
+    )

@@ -1,0 +1,121 @@
+"""Turn ledger complaints into rendered, queued messages (and the archived form page).
+
+The context shape is documented in `mail/render.py`. Every message gets a deterministic
+Message-ID per (register number, kind), so queueing the same message twice is a no-op in the
+ledger's outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import jinja2
+
+from aduan_sync.config import Config, is_valid_email
+from aduan_sync.ledger import Complaint, QueuedMessage
+from aduan_sync.mail.compose import build_email, message_id_for
+from aduan_sync.mail.render import make_environment, render_formulir, render_message
+from aduan_sync.model import SHEET_DATETIME_FORMAT
+
+#: Indonesian labels of the completeness items, as `classify` names them.
+MISSING_LABELS = {
+    "name": "nama lengkap",
+    "contact": "nomor HP/WhatsApp atau alamat email yang dapat dihubungi",
+    "address": "desa atau alamat",
+    "text": "uraian aduan yang jelas",
+}
+
+
+@dataclass
+class Messenger:
+    """Renders and composes messages for one config (one Jinja2 environment per pass)."""
+
+    cfg: Config
+    sheet_url: str = ""
+    env: jinja2.Environment | None = None
+
+    def __post_init__(self) -> None:
+        if self.env is None:
+            self.env = make_environment(self.cfg.templates_dir)
+
+    @property
+    def domain(self) -> str:
+        return self.cfg.mail.sender.rsplit("@", 1)[-1]
+
+    def fmt(self, dt: datetime | None) -> str:
+        return dt.astimezone(self.cfg.office.tz).strftime(SHEET_DATETIME_FORMAT) if dt else ""
+
+    def complaint_ctx(self, c: Complaint) -> dict[str, Any]:
+        a = c.answers
+        row = c.origin.get("sheet_row")
+        url = f"{self.sheet_url}&range=A{row}" if self.sheet_url and row else self.sheet_url
+        return {
+            "register_no": c.register_no,
+            "register_date": self.fmt(c.registered_at),
+            "submitted_at": self.fmt(c.submitted_at),
+            "deadline": self.fmt(c.deadline),
+            "category": c.category,
+            "unit": c.unit,
+            "completeness": c.completeness,
+            "missing": [MISSING_LABELS.get(m, m) for m in c.missing],
+            "status": c.status,
+            "note": c.note,
+            **{k: a.get(k, "") for k in ("name", "nik", "phone", "email", "desa", "address",
+                                         "channel", "text", "location")},
+            "attachments": [s.strip() for s in a.get("attachment", "").split(",") if s.strip()],
+            "extra": [list(p) for p in c.extra],
+            "sheet_url": url,
+            "answer": c.answer,
+            "answer_date": self.fmt(c.answer_date),
+            "sha256": c.answers_sha256,
+        }
+
+    def context(self, c: Complaint, now: datetime, **extra: Any) -> dict[str, Any]:
+        o = self.cfg.office
+        return {
+            "office": {"name": o.name, "regency": o.regency, "address": o.address,
+                       "camat_name": o.camat_name},
+            "ppid": {"name": self.cfg.ppid.name, "email": self.cfg.ppid.email},
+            "complaint": {**self.complaint_ctx(c), **extra},
+            "now": self.fmt(now),
+        }
+
+    def formulir(self, c: Complaint) -> str:
+        assert self.env is not None
+        return render_formulir(self.env, self.context(c, c.registered_at))
+
+    def message(
+        self, c: Complaint, kind: str, to: list[tuple[str, str]], now: datetime,
+        *, serial: int | None = None, **extra: Any,
+    ) -> QueuedMessage:
+        """Render and compose one message about complaint `c`."""
+        assert self.env is not None
+        rendered = render_message(self.env, kind, self.context(c, now, **extra))
+        mid = message_id_for(c.register_no, kind, self.domain, serial)
+        msg = build_email(
+            rendered, sender=self.cfg.mail.sender, sender_name=self.cfg.mail.sender_name,
+            to=to, message_id=mid, date=now, reply_to=self.cfg.ppid.email,
+        )
+        return QueuedMessage(
+            message_id=mid, kind=kind, recipients=[addr for _, addr in to],
+            subject=rendered.subject, eml=bytes(msg),
+        )
+
+    def for_new_complaint(self, c: Complaint, now: datetime) -> list[QueuedMessage]:
+        """SOP steps 3–4 for a just-registered complaint: PPID (and unit) notification when it
+        is complete; a receipt, or a request for the missing data, to a reporter with email."""
+        out = []
+        complete = not c.missing
+        if complete:
+            out.append(self.message(c, "ppid_notification",
+                                    [(self.cfg.ppid.name, self.cfg.ppid.email)], now))
+            unit_addr = self.cfg.recipients.units.get(c.unit)
+            if unit_addr:
+                out.append(self.message(c, "unit_notification", [(c.unit, unit_addr)], now))
+        email = c.answers.get("email", "")
+        if is_valid_email(email):
+            kind = "receipt" if complete else "clarification_request"
+            out.append(self.message(c, kind, [(c.answers.get("name", ""), email)], now))
+        return out

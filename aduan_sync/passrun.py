@@ -1,0 +1,278 @@
+"""One pass of the SOP over the sheet: read, identify, decide, record, archive, write, deliver.
+
+Order of effects: the ledger first (numbers, messages and audit events in one transaction),
+then the archive, then the sheet, then mail. Each later step is idempotent and re-derived from
+the ledger, so a pass killed between any two steps is finished by the next one.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aduan_sync import archive, decide
+from aduan_sync.answers import Answers
+from aduan_sync.classify import classify, load_rules
+from aduan_sync.config import Config
+from aduan_sync.deadlines import ppid_deadline
+from aduan_sync.errors import EXIT_ITEM_ERRORS, EXIT_OK, AduanSyncError, ArchiveError
+from aduan_sync.headers import HeaderMap, map_headers
+from aduan_sync.ledger import Complaint, Ledger
+from aduan_sync.lock import pass_lock
+from aduan_sync.mail.deliver import deliver_pending
+from aduan_sync.mail.transport import Transport, open_transport
+from aduan_sync.messages import Messenger
+from aduan_sync.model import FORM_FIELDS
+from aduan_sync.register import format_register
+from aduan_sync.sources import open_source
+from aduan_sync.sources.base import Source, WriteResult
+
+
+class SheetLayoutError(AduanSyncError):
+    """Raised by `run_pass` when the sheet lacks a column the worker cannot do without."""
+
+
+@dataclass
+class PassResult:
+    """What one pass did, for the CLI's table, `sync --json` and the ledger's pass log."""
+
+    started_at: datetime
+    source: str = ""
+    rows: int = 0
+    registered: list[str] = field(default_factory=list)
+    restored_rows: int = 0
+    staff_edits: int = 0
+    archived: int = 0
+    cells_written: int = 0
+    cells_skipped: int = 0
+    headers_added: list[str] = field(default_factory=list)
+    queued: int = 0
+    sent: int = 0
+    mail_retry: int = 0
+    mail_failed: int = 0
+    api_requests: int = 0
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    duration_seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.registered or self.restored_rows or self.staff_edits or self.archived
+                    or self.cells_written or self.headers_added or self.queued or self.sent)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_ITEM_ERRORS if (self.problems or self.errors or self.mail_failed) else EXIT_OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.exit_code == EXIT_OK,
+            "exit_code": self.exit_code,
+            "started_at": self.started_at.isoformat(),
+            "source": self.source,
+            "rows": self.rows,
+            "registered": self.registered,
+            "restored_rows": self.restored_rows,
+            "staff_edits": self.staff_edits,
+            "archived": self.archived,
+            "cells_written": self.cells_written,
+            "cells_skipped": self.cells_skipped,
+            "headers_added": self.headers_added,
+            "mail": {"queued": self.queued, "sent": self.sent, "retry": self.mail_retry,
+                     "failed": self.mail_failed},
+            "api_requests": self.api_requests,
+            "problems": self.problems,
+            "errors": self.errors,
+            "duration_seconds": round(self.duration_seconds, 3),
+        }
+
+
+Classifier = Callable[[Answers, str | None], tuple[str, str, str, list[str], str]]
+
+
+def make_classifier(cfg: Config) -> Classifier:
+    rules = load_rules(cfg.rules_file, cfg.classification.categories)
+
+    def run(answers: Answers, staff_category: str | None) -> tuple[str, str, str, list[str], str]:
+        c = classify(answers.fields, rules, cfg.unit_for, staff_category)
+        return c.category, c.unit, c.completeness, list(c.missing), c.note
+
+    return run
+
+
+def check_layout(hmap: HeaderMap) -> None:
+    """Refuse a sheet without the columns the worker cannot do without."""
+    if hmap.missing_required:
+        names = ", ".join(f"`{FORM_FIELDS[k][0]}`" for k in hmap.missing_required)
+        raise SheetLayoutError(
+            f"Kolom wajib tidak ditemukan di lembar kerja: {names}. Periksa judul kolom atau "
+            "tambahkan alias di bagian [fields] konfigurasi; tidak ada yang diubah.",
+            detail=f"judul kolom: {hmap.headers}",
+        )
+
+
+def run_pass(
+    cfg: Config,
+    *,
+    now: datetime | None = None,
+    source: Source | None = None,
+    transport: Transport | None = None,
+    env: Mapping[str, str] | None = None,
+) -> PassResult:
+    """Run one pass under the pass lock. Raises `PassLockedError`, `SourceError`, ..."""
+    now = now or datetime.now(cfg.office.tz)
+    with pass_lock(cfg.storage.lock_path), Ledger(cfg.storage.ledger_path) as ledger:
+        source = source or open_source(cfg)
+        transport = transport or open_transport(cfg, env if env is not None else os.environ)
+        return _Pass(cfg, ledger, source, transport, now).run()
+
+
+class _Pass:
+    def __init__(self, cfg: Config, ledger: Ledger, source: Source, transport: Transport,
+                 now: datetime) -> None:
+        self.cfg = cfg
+        self.ledger = ledger
+        self.source = source
+        self.transport = transport
+        self.now = now
+        self.tz = cfg.office.tz
+        self.result = PassResult(started_at=now, source=source.describe())
+        self.messenger = Messenger(cfg, sheet_url=getattr(source, "sheet_url", ""))
+
+    def run(self) -> PassResult:
+        t0 = time.monotonic()
+        outcome = "error"
+        try:
+            self._run()
+            outcome = "ok" if self.result.exit_code == EXIT_OK else "item-errors"
+        except AduanSyncError as e:
+            self.result.errors.append(e.message)
+            raise
+        finally:
+            self.result.duration_seconds = time.monotonic() - t0
+            # An idle, clean pass writes nothing at all, not even its own log line in the
+            # ledger: the same input run twice changes no file.
+            if self.result.changed or outcome != "ok":
+                self.ledger.record_pass(self.now, datetime.now(self.tz), outcome,
+                                        self.result.to_json())
+        return self.result
+
+    def _run(self) -> None:
+        cfg, r = self.cfg, self.result
+        snapshot = self.source.read()
+        r.api_requests += snapshot.requests
+        hmap = map_headers(snapshot.headers, cfg.field_aliases, cfg.worker_headers)
+        check_layout(hmap)
+        views = decide.build_views(snapshot, hmap, self.tz)
+        r.rows = len(views)
+        matching = decide.match_rows(views, self.ledger.complaints())
+        r.restored_rows = sum(1 for v, _ in matching.matched if not v.anchor.register_no)
+        edits, edit_problems = decide.staff_edits(matching.matched, cfg.classification.categories)
+        problems = matching.problems + edit_problems
+        r.problems = [{"baris": p.sheet_row, "nomor_register": p.register_no,
+                       "pesan": p.message} for p in problems]
+        origin = {"sumber": self.source.describe(), "spreadsheet": snapshot.title,
+                  "lembar_kerja": snapshot.worksheet}
+        new_pairs = self._record(matching.new_rows, edits, origin)
+        pairs = self._refresh(matching.matched) + new_pairs
+        self._archive()
+        self._write_back(pairs, hmap)
+        self._deliver()
+
+    def _record(self, new_rows: list[decide.RowView], edits: list[decide.StaffEdit],
+                origin: dict[str, object]) -> list[tuple[decide.RowView, Complaint]]:
+        """SOP steps 2–4 in the ledger, in one transaction: numbers, messages, audit events."""
+        classifier = make_classifier(self.cfg) if new_rows else None
+        cal = self.cfg.calendar.working_calendar(self.tz)
+        pairs = []
+        with self.ledger.transaction() as db:
+            for e in edits:
+                self._adopt_edit(db, e)
+            for view in new_rows:
+                assert classifier is not None
+                new = decide.new_complaint(
+                    view, classify=classifier, now=self.now, origin=origin,
+                    deadline=lambda t: ppid_deadline(cal, t, self.cfg.sla),
+                )
+                local = new.submitted_at.astimezone(self.tz)
+                seq = self.ledger.next_seq(db, local.year)
+                reg = format_register(self.cfg.register.format, seq, local)
+                cid = self.ledger.insert_complaint(db, new, register_no=reg, year=local.year,
+                                                   seq=seq, registered_at=self.now)
+                self.ledger.add_event(db, self.now, "registered", complaint_id=cid,
+                                      register_no=reg, status=new.status,
+                                      category=new.category, sheet_row=view.index + 2)
+                c = _complaint_of(new, cid, reg, local.year, seq, self.now)
+                for msg in self.messenger.for_new_complaint(c, self.now):
+                    if self.ledger.queue_message(db, msg, complaint_id=cid, register_no=reg,
+                                                 now=self.now):
+                        self.result.queued += 1
+                pairs.append((view, c))
+                self.result.registered.append(reg)
+        self.result.staff_edits = len(edits)
+        return pairs
+
+    def _adopt_edit(self, db: Any, e: decide.StaffEdit) -> None:
+        values: dict[str, Any] = {e.column: e.new}
+        if e.column == "category":
+            values["category_source"] = "staff"
+        self.ledger.update_complaint(db, e.complaint_id, **values)
+        self.ledger.add_event(db, self.now, f"staff_edit_{e.column}", complaint_id=e.complaint_id,
+                              register_no=e.register_no, actor="staff", old=e.old, new=e.new)
+
+    def _refresh(self, matched: list[tuple[decide.RowView, Complaint]]
+                 ) -> list[tuple[decide.RowView, Complaint]]:
+        """Matched pairs with the ledger's current state (after staff edits were adopted)."""
+        by_id = {c.id: c for c in self.ledger.complaints()} if self.result.staff_edits else {}
+        return [(v, by_id.get(c.id, c)) for v, c in matched]
+
+    def _archive(self) -> None:
+        for c in self.ledger.complaints(unarchived_only=True):
+            try:
+                sha, _ = archive.write_complaint(self.cfg.storage.archive_dir, c,
+                                                 self.messenger.formulir)
+            except ArchiveError as e:
+                self.result.errors.append(e.message)
+                return  # the disk problem affects every folder; the next pass retries
+            self.ledger.set_archived(c.id, sha)
+            self.result.archived += 1
+
+    def _write_back(self, pairs: list[tuple[decide.RowView, Complaint]], hmap: HeaderMap) -> None:
+        plan = decide.plan_writes(pairs, hmap, self.tz)
+        result = self.source.write(plan.batch) if plan.batch else WriteResult(written=0)
+        r = self.result
+        r.api_requests += result.requests
+        r.cells_written = result.written
+        r.cells_skipped = len(result.skipped)
+        r.headers_added = list(plan.batch.add_headers)
+        skipped = {(s.update.anchor, s.update.column) for s in result.skipped}
+        header_to_key = {hmap.header_of(k): k for k in hmap.worker_headers}
+        written = [
+            (cid, key, value) for (cid, key, value), u in zip(plan.pending, plan.batch.updates,
+                                                             strict=True)
+            if (u.anchor, u.column) not in skipped and header_to_key.get(u.column) == key
+        ]
+        self.ledger.record_written(plan.in_sync + written)
+
+    def _deliver(self) -> None:
+        report = deliver_pending(self.ledger, self.transport, now=self.now,
+                                 max_attempts=self.cfg.mail.max_attempts)
+        self.result.sent = report.sent
+        self.result.mail_retry = report.retried
+        self.result.mail_failed = report.failed
+
+
+def _complaint_of(new: Any, cid: int, reg: str, year: int, seq: int,
+                  now: datetime) -> Complaint:
+    return Complaint(
+        id=cid, register_no=reg, year=year, seq=seq, fingerprint=new.fingerprint,
+        answers=new.answers, extra=new.extra, answers_sha256=new.answers_sha256,
+        submitted_at=new.submitted_at, registered_at=now, category=new.category,
+        category_source=new.category_source, unit=new.unit, completeness=new.completeness,
+        missing=new.missing, status=new.status, deadline=new.deadline, note=new.note,
+        answer="", answer_date=None, archived_sha256=None, origin=new.origin,
+    )
