@@ -11,11 +11,15 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aduan_sync import defaults
+from aduan_sync.calendar import DEFAULT_OFFICE_HOURS, WorkingCalendar, parse_hours, weekday_number
+from aduan_sync.deadlines import ComplaintKind, SlaConfig
 from aduan_sync.errors import ConfigError
 from aduan_sync.model import DEFAULT_CATEGORIES, FORM_FIELDS, WORKER_COLUMNS
 
@@ -131,6 +135,23 @@ class ClassificationConfig:
     categories: tuple[str, ...] = DEFAULT_CATEGORIES
 
 
+@dataclass(frozen=True)
+class CalendarConfig:
+    """Office hours (index 0 = Monday; None = closed) and days off, from `[calendar]`."""
+
+    office_hours: tuple[tuple[time, time] | None, ...] = tuple(
+        DEFAULT_OFFICE_HOURS[d] for d in range(7)
+    )
+    extra_days_off: tuple[date, ...] = ()
+    cuti_bersama: bool = True
+
+    def working_calendar(self, tz: ZoneInfo) -> WorkingCalendar:
+        """Build the calendar; build it once per process, it caches holiday years."""
+        return WorkingCalendar(
+            tz, dict(enumerate(self.office_hours)), self.extra_days_off, self.cuti_bersama
+        )
+
+
 DEFAULT_UNITS: dict[str, str] = {
     "Informasi Publik": "PPID Pelaksana Kecamatan",
     "Pelayanan Administrasi": "Seksi Pelayanan Umum",
@@ -159,6 +180,8 @@ class Config:
     field_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     worker_headers: dict[str, str] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    calendar: CalendarConfig = CalendarConfig()
+    sla: SlaConfig = SlaConfig()
 
     @property
     def base_dir(self) -> Path:
@@ -390,6 +413,8 @@ def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
         field_aliases=aliases,
         worker_headers=worker_headers,
         raw=raw,
+        calendar=_calendar_config(raw, path),
+        sla=_sla_config(raw, path),
     )
 
 
@@ -414,3 +439,83 @@ def _check_register_format(fmt: str, section: _Section) -> None:
         raise section.fail("format", "format nomor register wajib memuat {seq}")
     if not sample.strip():
         raise section.fail("format", "format nomor register menghasilkan teks kosong")
+
+
+_CALENDAR_KEYS = ("office_hours", "extra_days_off", "cuti_bersama")
+_SLA_KEYS = ("register_minutes", "classify_minutes", "ppid_working_days", "answer_minutes",
+             "caps", "information_extension_days")
+
+
+def _only_known_keys(section: _Section, known: tuple[str, ...]) -> None:
+    # A misspelt key would silently leave the default in force; the operator must hear of it.
+    for k in section.data:
+        if k not in known:
+            raise section.fail(k, f"kunci tidak dikenal; pilihan: {', '.join(known)}")
+
+
+def _calendar_config(raw: Mapping[str, Any], path: Path) -> CalendarConfig:
+    """`[calendar]`: office hours by Indonesian weekday name, extra days off, cuti bersama."""
+    c = _Section(raw, "calendar", path)
+    _only_known_keys(c, _CALENDAR_KEYS)
+    hours = CalendarConfig.office_hours
+    if "office_hours" in c.data:
+        week: list[tuple[time, time] | None] = [None] * 7  # a day left out is closed
+        seen: set[int] = set()
+        for name, text in c.table("office_hours").items():
+            try:
+                day = weekday_number(str(name))
+                if day in seen:
+                    raise ValueError("hari ini disebut dua kali")
+                if not isinstance(text, str):
+                    raise ValueError('harus berupa teks seperti "07:30-16:00" atau "libur"')
+                week[day] = parse_hours(text)
+            except ValueError as e:
+                raise c.fail(f"office_hours.{name}", str(e)) from e
+            seen.add(day)
+        if all(span is None for span in week):
+            raise c.fail("office_hours", "kantor harus buka setidaknya satu hari dalam seminggu")
+        hours = tuple(week)
+    days = c.data.get("extra_days_off", [])
+    if not isinstance(days, list):
+        raise c.fail("extra_days_off", 'harus berupa daftar tanggal, misalnya ["2026-12-31"]')
+    days_off: list[date] = []
+    for value in days:
+        try:
+            if isinstance(value, datetime) or not isinstance(value, date | str):
+                raise ValueError
+            days_off.append(value if isinstance(value, date) else date.fromisoformat(value))
+        except ValueError as e:
+            raise c.fail("extra_days_off", f"tanggal tidak valid: {value!r} (format "
+                         "TTTT-BB-HH, misalnya 2026-12-31)") from e
+    cuti = c.data.get("cuti_bersama", True)
+    if not isinstance(cuti, bool):
+        raise c.fail("cuti_bersama", "harus true atau false")
+    return CalendarConfig(office_hours=hours, extra_days_off=tuple(days_off), cuti_bersama=cuti)
+
+
+def _sla_config(raw: Mapping[str, Any], path: Path) -> SlaConfig:
+    """`[sla]`: SOP step times and the optional cap (working days) per kind of complaint."""
+    s = _Section(raw, "sla", path)
+    _only_known_keys(s, _SLA_KEYS)
+    default = SlaConfig()
+    caps = default.caps
+    if "caps" in s.data:
+        parsed: dict[ComplaintKind, int] = {}  # a kind left out has no cap
+        for name, days in s.table("caps").items():
+            if name not in {k.value for k in ComplaintKind}:
+                raise s.fail(f"caps.{name}", "jenis aduan tidak dikenal; pilihan: "
+                             + ", ".join(k.value for k in ComplaintKind))
+            if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+                raise s.fail(f"caps.{name}", "harus berupa bilangan bulat >= 1 (hari kerja)")
+            parsed[ComplaintKind(name)] = days
+        caps = MappingProxyType(parsed)
+    return SlaConfig(
+        register_minutes=s.int("register_minutes", default.register_minutes, minimum=1),
+        classify_minutes=s.int("classify_minutes", default.classify_minutes, minimum=1),
+        ppid_working_days=s.int("ppid_working_days", default.ppid_working_days, minimum=1),
+        answer_minutes=s.int("answer_minutes", default.answer_minutes, minimum=1),
+        caps=caps,
+        information_extension_days=s.int(
+            "information_extension_days", default.information_extension_days
+        ),
+    )
