@@ -35,3 +35,9 @@ MAIL_MAX_ATTEMPTS = 8
 
 #: SOP step 4: coordination with the PPID within one working day.
 PPID_WORKING_DAYS = 1
+
+#: First delay before a failed delivery is retried; doubles each attempt (5, 10, 20 … min) so a
+#: mail server down for an evening is still reached within MAIL_MAX_ATTEMPTS passes.
+MAIL_BACKOFF_FIRST_MINUTES = 5
+#: Longest delay between two delivery attempts of one message.
+MAIL_BACKOFF_MAX_MINUTES = 360

@@ -84,3 +84,13 @@ class MailTransientError(MailError):
 
 class MailPermanentError(MailError):
     """A delivery that will not succeed as is (5xx, recipient refused, auth failed)."""
+
+
+class MailConnectionError(MailTransientError):
+    """Raised by a mail transport when the connection failed or was lost (server down, timeout,
+    reset, 421): nothing more can be sent this pass, so delivery stops until the next one."""
+
+
+class MailSetupError(MailPermanentError):
+    """Raised by a mail transport when no message can go out until the operator acts (TLS
+    certificate refused, login refused, STARTTLS missing): delivery stops for this pass."""
