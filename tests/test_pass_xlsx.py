@@ -133,7 +133,11 @@ def test_cleared_register_cell_is_written_back_with_the_same_number(cfg, book):
     rows = read_book(book)
     col = list(rows[0]).index("Nomor Register") + 1
     old = rows[1]["Nomor Register"]
-    edit_book(book, lambda ws: ws.cell(row=3, column=col, value=None))
+
+    def clear(ws):
+        ws.cell(row=3, column=col).value = None
+
+    edit_book(book, clear)
     result = run_pass(cfg, now=NOW + timedelta(minutes=5), env={})
     assert result.registered == []
     assert result.restored_rows == 1
@@ -241,7 +245,13 @@ def test_citizen_formula_text_is_stored_as_text(cfg, workspace):
     path = workspace / "form.xlsx"
     write_book(path, FORM_HEADERS, naive([form_row(at(2026, 11, 23, 8), ROAD,
                                                    name="=HYPERLINK(\"http://x\")")]))
-    run_pass(cfg, now=NOW, env={})
+
+    def as_text(ws):  # Google Forms delivers what a citizen typed as text, never a formula
+        ws.cell(row=2, column=3).data_type = "s"
+
+    edit_book(path, as_text)
+    result = run_pass(cfg, now=NOW, env={})
+    assert result.registered == ["001/ADUAN/XI/2026"]
     wb = openpyxl.load_workbook(path)
     ws = wb.active
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)

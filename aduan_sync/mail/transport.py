@@ -43,7 +43,7 @@ from aduan_sync.errors import ConfigError, MailPermanentError
 
 # A line break that does not continue the header on the next line (a fold starts with a space
 # or tab): it would start a new header, which is how a crafted value adds a `Bcc:`.
-_BARE_LINE_BREAK = re.compile(r"(\r\n|\r|\n)(?![ \t])")
+_BARE_LINE_BREAK = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?![ \t])")
 #: Headers that name hidden recipients; never transmitted (the envelope carries them).
 _HIDDEN_RECIPIENT_HEADERS = ("Bcc", "Resent-Bcc")
 
