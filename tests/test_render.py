@@ -200,7 +200,7 @@ def test_subject_collapses_newlines_and_runs_of_whitespace(env: jinja2.Environme
     out = render_message(env, "ppid_notification", context(complaint=c))
     assert out.subject == (
         f"[Aduan {REGISTER}] Aduan baru: Infrastruktur dan Pembangunan"
-        " – Desa Balong Bcc: x@evil.com"
+        " - Desa Balong Bcc: x@evil.com"
     )
 
 
@@ -252,7 +252,7 @@ def test_ppid_notification_carries_complaint_classification_deadline_and_draft(
 ) -> None:
     out = render_message(env, "ppid_notification", context())
     assert out.subject == (
-        f"[Aduan {REGISTER}] Aduan baru: Infrastruktur dan Pembangunan – Desa Balong"
+        f"[Aduan {REGISTER}] Aduan baru: Infrastruktur dan Pembangunan - Desa Balong"
     )
     text = out.text
     assert "Yth. Sri Lestari, S.Sos." in text

@@ -39,6 +39,9 @@ _MESSAGE_ID = re.compile(r"^<[A-Za-z0-9._+=-]{1,200}@[A-Za-z0-9.-]{1,253}>$")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
+# SMTP line ends; headers stored raw (only the ids we built and checked) are never refolded,
+# because a folded Message-ID parses back with a leading space and no longer compares equal.
+_POLICY = policy.SMTP.clone(refold_source="none")
 
 
 def clean_header_text(value: object, max_len: int) -> str:
@@ -106,7 +109,7 @@ def build_email(
         raise MailPermanentError("Pesan tidak memiliki penerima.", detail="empty To")
     if date.tzinfo is None or date.utcoffset() is None:
         raise ValueError("date must be timezone-aware")
-    msg = EmailMessage(policy=policy.SMTP)
+    msg = EmailMessage(policy=_POLICY)
     msg["Subject"] = clean_header_text(rendered.subject, SUBJECT_MAX)
     msg["From"] = _address(sender_name, sender, "pengirim")
     msg["To"] = [_address(name, addr, "penerima") for name, addr in to]
@@ -115,11 +118,12 @@ def build_email(
     if reply_to:
         msg["Reply-To"] = check_address(reply_to, "balasan (Reply-To)")
     msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = _check_message_id(message_id, "message_id")
+    # Raw, so the id stays on its header's line (see _POLICY); it was checked to be safe.
+    msg.set_raw("Message-ID", _check_message_id(message_id, "message_id"))
     if in_reply_to:
         _check_message_id(in_reply_to, "in_reply_to")
-        msg["In-Reply-To"] = in_reply_to
-        msg["References"] = in_reply_to
+        msg.set_raw("In-Reply-To", in_reply_to)
+        msg.set_raw("References", in_reply_to)
     if auto_submitted:
         msg["Auto-Submitted"] = "auto-generated"
         msg["X-Auto-Response-Suppress"] = "All"
