@@ -95,6 +95,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002_lifecycle",
+        """
+        ALTER TABLE complaints ADD COLUMN final_deadline TEXT;
+        ALTER TABLE complaints ADD COLUMN completed_at TEXT;
+        ALTER TABLE complaints ADD COLUMN answer_route TEXT NOT NULL DEFAULT '';
+        ALTER TABLE complaints ADD COLUMN answer_sent_at TEXT;
+        ALTER TABLE complaints ADD COLUMN closed_at TEXT;
+        ALTER TABLE complaints ADD COLUMN duplicate_of TEXT NOT NULL DEFAULT '';
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            complaint_id INTEGER NOT NULL REFERENCES complaints (id),
+            version INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (complaint_id, version)
+        );
+        """,
+    ),
 ]
 
 
@@ -137,6 +157,12 @@ class Complaint:
     archived_sha256: str | None
     origin: dict[str, Any] = field(default_factory=dict)  # where the row came from
     written: dict[str, str] = field(default_factory=dict)  # sheet cells last written by us
+    final_deadline: datetime | None = None  # overall cap by kind of complaint ([sla] caps)
+    completed_at: datetime | None = None  # when the reporter's data became complete
+    answer_route: str = ""  # "email" (sent to the reporter) | "social" (admin posts it)
+    answer_sent_at: datetime | None = None  # when the answer was queued or marked for posting
+    closed_at: datetime | None = None  # when staff set Selesai/Ditolak/Duplikat
+    duplicate_of: str = ""  # register number this one probably duplicates
 
 
 @dataclass(frozen=True)
@@ -157,6 +183,8 @@ class NewComplaint:
     deadline: datetime | None
     note: str
     origin: dict[str, Any] = field(default_factory=dict)
+    final_deadline: datetime | None = None
+    duplicate_of: str = ""
 
 
 @dataclass(frozen=True)
@@ -292,14 +320,17 @@ class Ledger:
         cur = db.execute(
             """INSERT INTO complaints (register_no, year, seq, fingerprint, answers_json,
                 answers_sha256, submitted_at, registered_at, category, category_source, unit,
-                completeness, missing_json, status, deadline, note, origin_json)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                completeness, missing_json, status, deadline, note, origin_json,
+                final_deadline, completed_at, duplicate_of)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 register_no, year, seq, new.fingerprint,
                 json.dumps(answers, ensure_ascii=False), new.answers_sha256,
                 _iso(new.submitted_at), _iso(registered_at), new.category, new.category_source,
                 new.unit, new.completeness, json.dumps(new.missing), new.status,
                 _iso(new.deadline), new.note, json.dumps(new.origin, ensure_ascii=False),
+                _iso(new.final_deadline), _iso(registered_at) if not new.missing else None,
+                new.duplicate_of,
             ),
         )
         assert cur.lastrowid is not None
@@ -308,7 +339,8 @@ class Ledger:
     _UPDATABLE = frozenset(
         {"category", "category_source", "unit", "completeness", "missing_json", "status",
          "deadline", "note", "answer", "answer_date", "archived_sha256", "answers_json",
-         "answers_sha256"}
+         "answers_sha256", "fingerprint", "final_deadline", "completed_at", "answer_route",
+         "answer_sent_at", "closed_at", "duplicate_of"}
     )
 
     def update_complaint(self, db: sqlite3.Connection, complaint_id: int, **values: Any) -> None:
@@ -336,6 +368,23 @@ class Ledger:
                 "ON CONFLICT (complaint_id, column_key) DO UPDATE SET value = excluded.value",
                 cells,
             )
+
+    def record_answer(self, db: sqlite3.Connection, complaint_id: int, text: str,
+                      now: datetime, *, delivered: bool) -> int:
+        """Keep every version of a staff answer; returns its version number (1, 2, ...)."""
+        row = db.execute("SELECT COALESCE(MAX(version), 0) FROM answers WHERE complaint_id = ?",
+                         (complaint_id,)).fetchone()
+        version = row[0] + 1
+        db.execute(
+            "INSERT INTO answers (complaint_id, version, text, recorded_at, delivered) "
+            "VALUES (?, ?, ?, ?, ?)", (complaint_id, version, text, _iso(now), int(delivered)),
+        )
+        return version
+
+    def answers(self, complaint_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.execute(
+            "SELECT version, text, recorded_at, delivered FROM answers WHERE complaint_id = ? "
+            "ORDER BY version", (complaint_id,))]
 
     # -- audit events -----------------------------------------------------------------------
 
@@ -477,6 +526,12 @@ def _complaint(r: sqlite3.Row, written: dict[str, str]) -> Complaint:
         archived_sha256=r["archived_sha256"],
         origin=json.loads(r["origin_json"]),
         written=written,
+        final_deadline=_dt(r["final_deadline"]),
+        completed_at=_dt(r["completed_at"]),
+        answer_route=r["answer_route"],
+        answer_sent_at=_dt(r["answer_sent_at"]),
+        closed_at=_dt(r["closed_at"]),
+        duplicate_of=r["duplicate_of"],
     )
 
 

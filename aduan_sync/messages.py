@@ -13,19 +13,12 @@ from typing import Any
 
 import jinja2
 
+from aduan_sync.classify import MISSING_LABELS
 from aduan_sync.config import Config, is_valid_email
 from aduan_sync.ledger import Complaint, QueuedMessage
 from aduan_sync.mail.compose import build_email, message_id_for
 from aduan_sync.mail.render import make_environment, render_formulir, render_message
 from aduan_sync.model import SHEET_DATETIME_FORMAT
-
-#: Indonesian labels of the completeness items, as `classify` names them.
-MISSING_LABELS = {
-    "name": "nama lengkap",
-    "contact": "nomor HP/WhatsApp atau alamat email yang dapat dihubungi",
-    "address": "desa atau alamat",
-    "text": "uraian aduan yang jelas",
-}
 
 
 @dataclass
