@@ -8,7 +8,7 @@ import smtplib
 import socket
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from typing import Any
 
 import pytest
@@ -57,7 +57,7 @@ def build(
     return build_email(rendered, **args)
 
 
-def content(part: EmailMessage | None) -> str:
+def content(part: MIMEPart | None) -> str:
     """A part's decoded text with the wire's CRLF line ends turned back into LF."""
     assert part is not None
     return str(part.get_content()).replace("\r\n", "\n")
@@ -71,7 +71,7 @@ def parse(msg: EmailMessage) -> EmailMessage:
 
 
 def all_recipients(parsed: EmailMessage) -> list[str]:
-    out = []
+    out: list[str] = []
     for name in ("To", "Cc", "Bcc"):
         for value in parsed.get_all(name) or []:
             out.extend(a.addr_spec for a in value.addresses)

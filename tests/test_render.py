@@ -150,7 +150,7 @@ def test_every_kind_renders_from_an_empty_context(env: jinja2.Environment, kind:
 
 @pytest.mark.parametrize("kind", sorted(set(KINDS) - {"digest"}))
 def test_none_and_empty_values_never_print_as_none(env: jinja2.Environment, kind: str) -> None:
-    blank = {key: None for key in complaint()}
+    blank: dict[str, Any] = {key: None for key in complaint()}
     blank["register_no"] = REGISTER
     out = render_message(env, kind, context(complaint=blank, ppid=None, office=None))
     assert "None" not in out.text and "None" not in out.html and "None" not in out.subject
