@@ -10,7 +10,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from types import MappingProxyType
@@ -99,6 +99,7 @@ class MailConfig:
     smtp_ca_file: Path | None = None  # extra CA bundle for a private mail server
     smtp_timeout: float = defaults.SMTP_TIMEOUT_SECONDS
     gmail_subject: str = ""  # user to impersonate with domain-wide delegation
+    gmail_endpoint: str = ""  # override of https://gmail.googleapis.com (emulators, proxies)
     outbox_dir: Path = Path("outbox")
     templates_dir: Path | None = None  # None: the packaged templates
     max_attempts: int = defaults.MAIL_MAX_ATTEMPTS
@@ -125,7 +126,13 @@ class RecipientsConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    interval_minutes: int = defaults.INTERVAL_MINUTES
+    interval_minutes: float = defaults.INTERVAL_MINUTES
+    interval_seconds: float = 0  # overrides interval_minutes when > 0 (tests, trials)
+
+    @property
+    def seconds(self) -> float:
+        """Seconds between two scheduled passes of `aduan-sync run`."""
+        return self.interval_seconds or self.interval_minutes * 60
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,16 @@ class CalendarConfig:
         return WorkingCalendar(
             tz, dict(enumerate(self.office_hours)), self.extra_days_off, self.cuti_bersama
         )
+
+
+@dataclass(frozen=True)
+class RemindersConfig:
+    """`[reminders]`: overdue reminders, escalation, the daily digest, duplicate detection."""
+
+    escalate_after_working_days: int = 3  # overdue this long: the Camat is told
+    digest_time: time = time(7, 30)  # office time; the digest goes out on working days
+    duplicate_window_days: int = 14  # same contact, nearly the same text, within this window
+    duplicate_similarity: float = 0.8  # 0..1, text similarity counted as "nearly the same"
 
 
 DEFAULT_UNITS: dict[str, str] = {
@@ -182,6 +199,7 @@ class Config:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     calendar: CalendarConfig = CalendarConfig()
     sla: SlaConfig = SlaConfig()
+    reminders: RemindersConfig = field(default_factory=lambda: RemindersConfig())
 
     @property
     def base_dir(self) -> Path:
@@ -270,17 +288,94 @@ class _Section:
         return v
 
 
-def load(path: Path) -> Config:
-    """Read and validate the config file at `path`."""
+def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(
             "berkas konfigurasi tidak ditemukan. Buat dengan `aduan-sync init`.", path=path
         )
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"format TOML rusak: {e}", path=path) from e
+
+
+def load(path: Path) -> Config:
+    """Read and validate the config file at `path` (one `[source]`; see `load_all`)."""
+    raw = _read_toml(path)
+    if "sources" in raw:
+        raise ConfigError("berkas ini memuat beberapa sumber ([[sources]]); perintah ini hanya "
+                          "menangani satu sumber", key="sources", path=path)
     return from_mapping(raw, path)
+
+
+def load_all(path: Path) -> list[Config]:
+    """One `Config` per source: each `[[sources]]` table, or the single `[source]` as is."""
+    raw = _read_toml(path)
+    return sources_from_mapping(raw, path) if "sources" in raw else [from_mapping(raw, path)]
+
+
+#: A source's name becomes a folder name under data_dir and archive_dir.
+_SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+def sources_from_mapping(raw: Mapping[str, Any], path: Path) -> list[Config]:
+    """`[[sources]]`: the keys of `[source]` plus `name` (and an optional `register_format`).
+
+    Each source gets its own ledger, numbering, lock and archive: sub-folders named after it in
+    `data_dir` and `archive_dir`. Register numbers must not read alike across sources (they
+    also make the Message-IDs of the mail), so two sources need two register formats.
+    """
+    tables = raw.get("sources")
+    if "source" in raw:
+        raise ConfigError("gunakan [source] untuk satu sumber atau [[sources]] untuk beberapa "
+                          "sumber, tidak keduanya", key="sources", path=path)
+    if not isinstance(tables, list) or not tables or not all(
+            isinstance(t, Mapping) for t in tables):
+        raise ConfigError("harus berupa satu atau lebih tabel [[sources]]", key="sources",
+                          path=path)
+    configs: list[Config] = []
+    samples: dict[str, str] = {}
+    for i, table in enumerate(tables, start=1):
+        where = f"sources[{i}]"
+        name = table.get("name")
+        if not isinstance(name, str) or not _SOURCE_NAME.match(name):
+            raise ConfigError('wajib diisi dengan nama pendek (huruf kecil, angka, "-" atau '
+                              '"_"; menjadi nama folder), misalnya "web" atau "loket"',
+                              key=f"{where}.name", path=path)
+        if any(c.source.name == name for c in configs):
+            raise ConfigError(f"nama sumber {name!r} dipakai lebih dari sekali",
+                              key=f"{where}.name", path=path)
+        register = dict(raw.get("register") or {})
+        if "register_format" in table:
+            register["format"] = table["register_format"]
+        sub = {**raw, "source": {k: v for k, v in table.items() if k != "register_format"},
+               "register": register}
+        del sub["sources"]
+        try:
+            cfg = from_mapping(sub, path)
+        except ConfigError as e:
+            raise _in_source(e, where, name, path) from e
+        sample = cfg.register.format.format(seq=7, month_roman="XI", month=11, year=2026,
+                                            yy="26")
+        if sample in samples:
+            raise ConfigError(
+                f"sumber {name!r} dan {samples[sample]!r} akan memberi nomor register yang sama; "
+                'beri setiap sumber format sendiri, misalnya register_format = '
+                '"{seq:03d}/ADUAN-LOKET/{month_roman}/{year}"',
+                key=f"{where}.register_format", path=path)
+        samples[sample] = name
+        storage = StorageConfig(data_dir=cfg.storage.data_dir / name,
+                                archive_dir=cfg.storage.archive_dir / name)
+        configs.append(replace(cfg, storage=storage))
+    return configs
+
+
+def _in_source(e: ConfigError, where: str, name: str, path: Path) -> ConfigError:
+    """The same error, naming `sources[i].key` instead of `source.key`."""
+    reason = e.message.removeprefix("Konfigurasi tidak valid: ").rpartition(" [")[0] or e.message
+    key = e.key or ""
+    key = f"{where}.{key.removeprefix('source.')}" if key.startswith("source.") else key
+    return ConfigError(f"{reason} (sumber {name!r})", key=key or None, path=path)
 
 
 def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
@@ -348,6 +443,7 @@ def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
         smtp_ca_file=m.path_("smtp_ca_file", base),
         smtp_timeout=m.num("smtp_timeout", defaults.SMTP_TIMEOUT_SECONDS, minimum=1),
         gmail_subject=m.email("gmail_subject"),
+        gmail_endpoint=m.str("gmail_endpoint").rstrip("/"),
         outbox_dir=m.path_("outbox_dir", base, "outbox") or base / "outbox",
         templates_dir=m.path_("templates_dir", base),
         max_attempts=m.int("max_attempts", defaults.MAIL_MAX_ATTEMPTS, minimum=1),
@@ -372,7 +468,8 @@ def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
 
     sc = _Section(raw, "schedule", path)
     schedule = ScheduleConfig(
-        interval_minutes=sc.int("interval_minutes", defaults.INTERVAL_MINUTES, minimum=1)
+        interval_minutes=sc.num("interval_minutes", defaults.INTERVAL_MINUTES, minimum=0.1),
+        interval_seconds=sc.num("interval_seconds", 0),
     )
 
     c = _Section(raw, "classification", path)
@@ -415,6 +512,7 @@ def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
         raw=raw,
         calendar=_calendar_config(raw, path),
         sla=_sla_config(raw, path),
+        reminders=_reminders_config(raw, path),
     )
 
 
@@ -518,4 +616,26 @@ def _sla_config(raw: Mapping[str, Any], path: Path) -> SlaConfig:
         information_extension_days=s.int(
             "information_extension_days", default.information_extension_days
         ),
+    )
+
+
+def _reminders_config(raw: Mapping[str, Any], path: Path) -> RemindersConfig:
+    """`[reminders]`: escalation after N working days overdue, digest time, duplicates."""
+    r = _Section(raw, "reminders", path)
+    default = RemindersConfig()
+    text = r.str("digest_time", default.digest_time.strftime("%H:%M"))
+    try:
+        digest = datetime.strptime(text, "%H:%M").time()
+    except ValueError as e:
+        raise r.fail("digest_time",
+                     f"jam tidak valid: {text!r} (format JJ:MM, misalnya 07:30)") from e
+    similarity = r.num("duplicate_similarity", default.duplicate_similarity)
+    if similarity > 1:
+        raise r.fail("duplicate_similarity", "harus di antara 0 dan 1")
+    return RemindersConfig(
+        escalate_after_working_days=r.int("escalate_after_working_days",
+                                          default.escalate_after_working_days, minimum=1),
+        digest_time=digest,
+        duplicate_window_days=r.int("duplicate_window_days", default.duplicate_window_days),
+        duplicate_similarity=similarity,
     )

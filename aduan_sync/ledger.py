@@ -286,6 +286,13 @@ class Ledger:
         rows = self.db.execute(f"SELECT * FROM complaints{where} ORDER BY year, seq")
         return [_complaint(r, written.get(r["id"], {})) for r in rows]
 
+    def complaint_in(self, db: sqlite3.Connection, complaint_id: int) -> Complaint:
+        """A complaint as the open transaction `db` sees it (cells written: none yet)."""
+        r = db.execute("SELECT * FROM complaints WHERE id = ?", (complaint_id,)).fetchone()
+        if r is None:
+            raise LedgerError("Aduan tidak ditemukan di buku register.", detail=str(complaint_id))
+        return _complaint(r, {})
+
     def complaint(self, register_no: str) -> Complaint | None:
         r = self.db.execute(
             "SELECT * FROM complaints WHERE register_no = ?", (register_no,)

@@ -81,12 +81,17 @@ class Messenger:
 
     def message(
         self, c: Complaint, kind: str, to: list[tuple[str, str]], now: datetime,
-        *, serial: int | None = None, **extra: Any,
+        *, serial: int | None = None, id_kind: str | None = None, **extra: Any,
     ) -> QueuedMessage:
-        """Render and compose one message about complaint `c`."""
+        """Render and compose one message about complaint `c`. Its Message-ID is fixed by
+        (register number, `id_kind` or `kind`, `serial`)."""
         assert self.env is not None
         rendered = render_message(self.env, kind, self.context(c, now, **extra))
-        mid = message_id_for(c.register_no, kind, self.domain, serial)
+        mid = message_id_for(c.register_no, id_kind or kind, self.domain, serial)
+        return self._compose(rendered, mid, id_kind or kind, to, now)
+
+    def _compose(self, rendered: Any, mid: str, kind: str, to: list[tuple[str, str]],
+                 now: datetime) -> QueuedMessage:
         msg = build_email(
             rendered, sender=self.cfg.mail.sender, sender_name=self.cfg.mail.sender_name,
             to=to, message_id=mid, date=now, reply_to=self.cfg.ppid.email,
@@ -96,7 +101,29 @@ class Messenger:
             subject=rendered.subject, eml=bytes(msg),
         )
 
-    def for_new_complaint(self, c: Complaint, now: datetime) -> list[QueuedMessage]:
+    def digest(self, lists: Any, failed: list[dict[str, str]], to: list[tuple[str, str]],
+               now: datetime) -> QueuedMessage:
+        """The daily digest; one Message-ID per office-local date."""
+        assert self.env is not None
+        o = self.cfg.office
+        local = now.astimezone(o.tz)
+        ctx = {
+            "office": {"name": o.name, "regency": o.regency, "address": o.address,
+                       "camat_name": o.camat_name},
+            "ppid": {"name": self.cfg.ppid.name, "email": self.cfg.ppid.email},
+            "now": self.fmt(now), "date": local.date(),
+            "new": [self.complaint_ctx(c) for c in lists.new],
+            "waiting": [self.complaint_ctx(c) for c in lists.waiting],
+            "overdue": [self.complaint_ctx(c) for c in lists.overdue],
+            "to_post": [self.complaint_ctx(c) for c in lists.to_post],
+            "failed_messages": failed,
+        }
+        rendered = render_message(self.env, "digest", ctx)
+        mid = message_id_for(f"RINGKASAN-{local:%Y%m%d}", "digest", self.domain)
+        return self._compose(rendered, mid, "digest", to, now)
+
+    def for_new_complaint(self, c: Complaint, now: datetime,
+                          *, staff_only: bool = False) -> list[QueuedMessage]:
         """SOP steps 3–4 for a just-registered complaint: PPID (and unit) notification when it
         is complete; a receipt, or a request for the missing data, to a reporter with email."""
         out = []
@@ -108,7 +135,7 @@ class Messenger:
             if unit_addr:
                 out.append(self.message(c, "unit_notification", [(c.unit, unit_addr)], now))
         email = c.answers.get("email", "")
-        if is_valid_email(email):
+        if is_valid_email(email) and not staff_only:
             kind = "receipt" if complete else "clarification_request"
             out.append(self.message(c, kind, [(c.answers.get("name", ""), email)], now))
         return out

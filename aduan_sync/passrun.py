@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from aduan_sync import archive, decide
+from aduan_sync import archive, decide, lifecycle, reminders
 from aduan_sync.answers import Answers
 from aduan_sync.classify import classify, load_rules
 from aduan_sync.config import Config
-from aduan_sync.deadlines import ppid_deadline
+from aduan_sync.duplicates import DuplicateFinder
 from aduan_sync.errors import EXIT_ITEM_ERRORS, EXIT_OK, AduanSyncError, ArchiveError
 from aduan_sync.headers import HeaderMap, map_headers
 from aduan_sync.ledger import Complaint, Ledger
@@ -27,7 +27,8 @@ from aduan_sync.mail.deliver import deliver_pending
 from aduan_sync.mail.transport import Transport, open_transport
 from aduan_sync.messages import Messenger
 from aduan_sync.model import FORM_FIELDS
-from aduan_sync.register import format_register
+from aduan_sync.progress import track
+from aduan_sync.recorder import Recorder, failed_labels
 from aduan_sync.sources import open_source
 from aduan_sync.sources.base import Source, WriteResult
 
@@ -140,6 +141,7 @@ class _Pass:
         self.transport = transport
         self.now = now
         self.tz = cfg.office.tz
+        self.cal = cfg.calendar.working_calendar(self.tz)
         self.result = PassResult(started_at=now, source=source.describe())
         self.messenger = Messenger(cfg, sheet_url=getattr(source, "sheet_url", ""))
 
@@ -169,7 +171,8 @@ class _Pass:
         check_layout(hmap)
         views = decide.build_views(snapshot, hmap, self.tz)
         r.rows = len(views)
-        matching = decide.match_rows(views, self.ledger.complaints())
+        complaints = self.ledger.complaints()
+        matching = decide.match_rows(views, complaints)
         r.restored_rows = sum(1 for v, _ in matching.matched if not v.anchor.register_no)
         edits, edit_problems = decide.staff_edits(matching.matched, cfg.classification.categories)
         problems = matching.problems + edit_problems
@@ -177,61 +180,56 @@ class _Pass:
                        "pesan": p.message} for p in problems]
         origin = {"sumber": self.source.describe(), "spreadsheet": snapshot.title,
                   "lembar_kerja": snapshot.worksheet}
-        new_pairs = self._record(matching.new_rows, edits, origin)
-        pairs = self._refresh(matching.matched) + new_pairs
+        pairs = self._record(matching, edits, complaints, origin)
         self._archive()
         self._write_back(pairs, hmap)
         self._deliver()
 
-    def _record(self, new_rows: list[decide.RowView], edits: list[decide.StaffEdit],
-                origin: dict[str, object]) -> list[tuple[decide.RowView, Complaint]]:
-        """SOP steps 2–4 in the ledger, in one transaction: numbers, messages, audit events."""
-        classifier = make_classifier(self.cfg) if new_rows else None
-        cal = self.cfg.calendar.working_calendar(self.tz)
-        pairs = []
+    def _record(self, matching: decide.Matching, edits: list[decide.StaffEdit],
+                complaints: list[Complaint], origin: dict[str, object]
+                ) -> list[tuple[decide.RowView, Complaint]]:
+        """Everything the pass decided, in the ledger, in one transaction."""
+        reviews = {c.id: rv for v, c in matching.matched if (rv := lifecycle.review(v, c))}
+        needs_classifier = matching.new_rows or reviews
+        classifier = make_classifier(self.cfg) if needs_classifier else None
+        edits_by_id: dict[int, list[decide.StaffEdit]] = {}
+        for e in edits:
+            edits_by_id.setdefault(e.complaint_id, []).append(e)
+        pairs: list[tuple[decide.RowView, Complaint]] = []
         with self.ledger.transaction() as db:
-            for e in edits:
-                self._adopt_edit(db, e)
-            for view in new_rows:
+            rec = Recorder(self.cfg, self.ledger, db, self.messenger, self.cal, self.now)
+            for v, c in matching.matched:
+                for e in edits_by_id.get(c.id, []):
+                    c = rec.adopt(e, c)
+                if c.id in reviews:
+                    c = rec.apply_review(reviews[c.id], c, classifier)
+                pairs.append((v, c))
+            dupes = DuplicateFinder(self.cfg.reminders.duplicate_window_days,
+                                    self.cfg.reminders.duplicate_similarity)
+            dupes.add_all((c.register_no, c.answers, c.submitted_at) for c in complaints)
+            for view in track(matching.new_rows, "Mendaftarkan aduan baru"):
                 assert classifier is not None
-                new = decide.new_complaint(
-                    view, classify=classifier, now=self.now, origin=origin,
-                    deadline=lambda t: ppid_deadline(cal, t, self.cfg.sla),
-                )
-                local = new.submitted_at.astimezone(self.tz)
-                seq = self.ledger.next_seq(db, local.year)
-                reg = format_register(self.cfg.register.format, seq, local)
-                cid = self.ledger.insert_complaint(db, new, register_no=reg, year=local.year,
-                                                   seq=seq, registered_at=self.now)
-                self.ledger.add_event(db, self.now, "registered", complaint_id=cid,
-                                      register_no=reg, status=new.status,
-                                      category=new.category, sheet_row=view.index + 2)
-                c = _complaint_of(new, cid, reg, local.year, seq, self.now)
-                for msg in self.messenger.for_new_complaint(c, self.now):
-                    if self.ledger.queue_message(db, msg, complaint_id=cid, register_no=reg,
-                                                 now=self.now):
-                        self.result.queued += 1
+                c = rec.register(view, classifier, origin, dupes)
                 pairs.append((view, c))
-                self.result.registered.append(reg)
-        self.result.staff_edits = len(edits)
+                self.result.registered.append(c.register_no)
+            self._clock(rec, [c for _, c in pairs])
+        self.result.staff_edits = len(edits) + len(reviews)
+        self.result.queued = rec.queued
         return pairs
 
-    def _adopt_edit(self, db: Any, e: decide.StaffEdit) -> None:
-        values: dict[str, Any] = {e.column: e.new}
-        if e.column == "category":
-            values["category_source"] = "staff"
-        self.ledger.update_complaint(db, e.complaint_id, **values)
-        self.ledger.add_event(db, self.now, f"staff_edit_{e.column}", complaint_id=e.complaint_id,
-                              register_no=e.register_no, actor="staff", old=e.old, new=e.new)
-
-    def _refresh(self, matched: list[tuple[decide.RowView, Complaint]]
-                 ) -> list[tuple[decide.RowView, Complaint]]:
-        """Matched pairs with the ledger's current state (after staff edits were adopted)."""
-        by_id = {c.id: c for c in self.ledger.complaints()} if self.result.staff_edits else {}
-        return [(v, by_id.get(c.id, c)) for v, c in matched]
+    def _clock(self, rec: Recorder, current: list[Complaint]) -> None:
+        """Reminders within office hours, and the daily digest (IDs keep each to once)."""
+        rc = self.cfg.reminders
+        if self.cal.is_open(self.now):
+            for o in reminders.overdue(current, self.cal, self.now, rc):
+                rec.remind(o)
+        if reminders.digest_due(self.cal, self.now, rc):
+            failed = [{"register_no": m.register_no, "kind": m.kind, "error": m.last_error}
+                      for m in self.ledger.messages("failed")]
+            rec.digest(current, failed)
 
     def _archive(self) -> None:
-        for c in self.ledger.complaints(unarchived_only=True):
+        for c in track(self.ledger.complaints(unarchived_only=True), "Menulis arsip aduan"):
             try:
                 sha, _ = archive.write_complaint(self.cfg.storage.archive_dir, c,
                                                  self.messenger.formulir)
@@ -250,11 +248,9 @@ class _Pass:
         r.cells_skipped = len(result.skipped)
         r.headers_added = list(plan.batch.add_headers)
         skipped = {(s.update.anchor, s.update.column) for s in result.skipped}
-        header_to_key = {hmap.header_of(k): k for k in hmap.worker_headers}
         written = [
-            (cid, key, value) for (cid, key, value), u in zip(plan.pending, plan.batch.updates,
-                                                             strict=True)
-            if (u.anchor, u.column) not in skipped and header_to_key.get(u.column) == key
+            cell for cell, u in zip(plan.pending, plan.batch.updates, strict=True)
+            if (u.anchor, u.column) not in skipped
         ]
         self.ledger.record_written(plan.in_sync + written)
 
@@ -264,15 +260,18 @@ class _Pass:
         self.result.sent = report.sent
         self.result.mail_retry = report.retried
         self.result.mail_failed = report.failed
+        if report.failed:
+            self._note_failed_mail()
 
-
-def _complaint_of(new: Any, cid: int, reg: str, year: int, seq: int,
-                  now: datetime) -> Complaint:
-    return Complaint(
-        id=cid, register_no=reg, year=year, seq=seq, fingerprint=new.fingerprint,
-        answers=new.answers, extra=new.extra, answers_sha256=new.answers_sha256,
-        submitted_at=new.submitted_at, registered_at=now, category=new.category,
-        category_source=new.category_source, unit=new.unit, completeness=new.completeness,
-        missing=new.missing, status=new.status, deadline=new.deadline, note=new.note,
-        answer="", answer_date=None, archived_sha256=None, origin=new.origin,
-    )
+    def _note_failed_mail(self) -> None:
+        """A message given up on shows in its row's `Catatan` (written by the next pass)."""
+        failed = [m for m in self.ledger.messages("failed") if m.register_no]
+        with self.ledger.transaction() as db:
+            for m in failed:
+                c = self.ledger.complaint(m.register_no)
+                if c is None:
+                    continue
+                note = lifecycle.add_note(c.note, f"Email {failed_labels(m.kind).lower()} "
+                                                  "gagal dikirim; periksa alamat/server email.")
+                if note != c.note:
+                    self.ledger.update_complaint(db, c.id, note=note)

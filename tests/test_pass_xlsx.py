@@ -189,17 +189,24 @@ def test_incomplete_complaint_asks_for_clarification(cfg, workspace):
     assert str(got["Kelengkapan"]).startswith("Perlu Klarifikasi:")
     assert "nama" in str(got["Kelengkapan"]).lower()
     assert got["Batas Waktu"] in (None, "")
-    assert result.queued == 0  # no PPID mail yet, no reporter email to ask
+    with Ledger(cfg.storage.ledger_path) as ledger:  # no PPID mail yet, no email to ask
+        assert [m.kind for m in ledger.messages()] == ["digest"]
 
 
 def test_complete_complaint_queues_ppid_notification_and_receipt(cfg, book):
     result = run_pass(cfg, now=NOW, env={})
-    assert result.queued == 6 and result.sent == 6  # outbox backend: written as .eml files
+    # 3 PPID notifications, 3 receipts, the day's digest (past 07:30 on a Tuesday), and
+    # reminders for the two complaints already past their deadline when first seen
+    # (Monday 07:15 -> Monday 16:00; Monday 08:00 -> Tuesday 08:00).
+    assert result.queued == 9 and result.sent == 9  # outbox backend: written as .eml files
     outbox = sorted(p.name for p in cfg.mail.outbox_dir.iterdir())
-    assert len(outbox) == 6
+    assert len(outbox) == 9
     with Ledger(cfg.storage.ledger_path) as ledger:
-        kinds = sorted(m.kind for m in ledger.messages("sent"))
-    assert kinds == ["ppid_notification"] * 3 + ["receipt"] * 3
+        kinds = sorted((m.kind, m.register_no) for m in ledger.messages("sent"))
+    assert kinds == [("digest", "")] + [("ppid_notification", f"00{i}/ADUAN/XI/2026")
+                                        for i in (1, 2, 3)] + [
+        ("receipt", f"00{i}/ADUAN/XI/2026") for i in (1, 2, 3)] + [
+        ("reminder", "001/ADUAN/XI/2026"), ("reminder", "002/ADUAN/XI/2026")]
 
 
 def test_workbook_open_in_another_program_is_refused_and_nothing_changes(cfg, book, workspace):

@@ -1,0 +1,223 @@
+"""Record a pass's decisions in the ledger, inside its one transaction.
+
+Every change of a complaint is an audit event (time, kind, actor: worker or staff), and every
+message it causes is queued in the same transaction, so a crash leaves either both or neither.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aduan_sync import decide
+from aduan_sync.answers import Answers
+from aduan_sync.calendar import WorkingCalendar
+from aduan_sync.classify import check_completeness
+from aduan_sync.config import Config, is_valid_email
+from aduan_sync.deadlines import ComplaintKind, final_deadline, ppid_deadline
+from aduan_sync.duplicates import DuplicateFinder
+from aduan_sync.ledger import Complaint, Ledger, QueuedMessage
+from aduan_sync.lifecycle import Review, add_note, can_move
+from aduan_sync.mail.render import KIND_LABELS
+from aduan_sync.messages import Messenger
+from aduan_sync.model import CATEGORY_LAINNYA, Status
+from aduan_sync.register import format_register
+from aduan_sync.reminders import Overdue, digest_lists
+
+Classifier = Callable[[Answers, str | None], tuple[str, str, str, list[str], str]]
+
+#: The kind of complaint for the overall cap ([sla] caps), by category.
+KIND_BY_CATEGORY = {"Informasi Publik": ComplaintKind.INFORMATION_REQUEST}
+
+
+class Recorder:
+    """Applies one pass's effects through `db` (an open ledger transaction)."""
+
+    def __init__(self, cfg: Config, ledger: Ledger, db: sqlite3.Connection,
+                 messenger: Messenger, cal: WorkingCalendar, now: datetime) -> None:
+        self.cfg, self.ledger, self.db = cfg, ledger, db
+        self.messenger, self.cal, self.now = messenger, cal, now
+        self.queued = 0
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def event(self, c: Complaint, kind: str, actor: str = "worker", **detail: Any) -> None:
+        self.ledger.add_event(self.db, self.now, kind, complaint_id=c.id,
+                              register_no=c.register_no, actor=actor, **detail)
+
+    def queue(self, msg: QueuedMessage, c: Complaint | None) -> None:
+        if self.ledger.queue_message(self.db, msg, complaint_id=c.id if c else None,
+                                     register_no=c.register_no if c else "", now=self.now):
+            self.queued += 1
+
+    def update(self, c: Complaint, **values: Any) -> Complaint:
+        """Update the ledger and return the complaint as it now is."""
+        stored = {("missing_json" if k == "missing" else k): v for k, v in values.items()}
+        if "missing_json" in stored:
+            import json
+
+            stored["missing_json"] = json.dumps(stored["missing_json"])
+        self.ledger.update_complaint(self.db, c.id, **stored)
+        return dataclasses.replace(c, **values)
+
+    def set_status(self, c: Complaint, target: Status, cause: str) -> Complaint:
+        if not can_move(c.status, target):
+            return c
+        self.event(c, "status_changed", old=c.status, new=target.value, cause=cause)
+        return self.update(c, status=target.value)
+
+    def final_deadline(self, category: str, submitted: datetime) -> datetime | None:
+        kind = KIND_BY_CATEGORY.get(category, ComplaintKind.NORMAL)
+        return final_deadline(self.cal, submitted, kind, self.cfg.sla)
+
+    # -- new complaints (SOP steps 2–4) ----------------------------------------------------------
+
+    def register(self, view: decide.RowView, classifier: Classifier,
+                 origin: dict[str, object], dupes: DuplicateFinder) -> Complaint:
+        new = decide.new_complaint(
+            view, classify=classifier, now=self.now, origin=origin,
+            deadline=lambda t: ppid_deadline(self.cal, t, self.cfg.sla),
+        )
+        dup = dupes.check(new.answers, new.submitted_at)
+        new = dataclasses.replace(
+            new, final_deadline=self.final_deadline(new.category, new.submitted_at),
+            duplicate_of=dup or "",
+            note=add_note(new.note, f"Kemungkinan duplikat dari {dup}." if dup else ""),
+        )
+        local = new.submitted_at.astimezone(self.cfg.office.tz)
+        seq = self.ledger.next_seq(self.db, local.year)
+        reg = format_register(self.cfg.register.format, seq, local)
+        cid = self.ledger.insert_complaint(self.db, new, register_no=reg, year=local.year,
+                                           seq=seq, registered_at=self.now)
+        c = self.ledger.complaint_in(self.db, cid)
+        self.event(c, "registered", status=Status.TERDAFTAR.value, sheet_row=view.index + 2)
+        self.event(c, "classified", category=c.category, unit=c.unit,
+                   completeness=c.completeness)
+        self.event(c, "status_changed", old=Status.TERDAFTAR.value, new=c.status,
+                   cause="klasifikasi")
+        for msg in self.messenger.for_new_complaint(c, self.now):
+            self.queue(msg, c)
+        dupes.add(reg, new.answers, new.submitted_at)
+        return c
+
+    # -- staff edits ------------------------------------------------------------------------
+
+    def adopt(self, e: decide.StaffEdit, c: Complaint) -> Complaint:
+        """Take over a value staff typed in `Kategori`, `Unit Tujuan` or `Status`."""
+        self.event(c, f"staff_edit_{e.column}", actor="staff", old=e.old, new=e.new)
+        values: dict[str, Any] = {e.column: e.new}
+        if e.column == "category":
+            values["category_source"] = "staff"
+            if c.written.get("unit") in ("", None, c.unit):
+                values["unit"] = self.cfg.unit_for(e.new) or c.unit
+        if e.column == "status":
+            self.event(c, "status_changed", actor="staff", old=e.old, new=e.new,
+                       cause="diubah petugas")
+            if e.new in {s.value for s in (Status.SELESAI, Status.DITOLAK, Status.DUPLIKAT)}:
+                values["closed_at"] = self.now
+                if c.answer_route == "social" and e.new == Status.SELESAI and not c.answer_date:
+                    values["answer_date"] = self.now  # the admin posted the answer
+                    self.event(c, "answer_posted", actor="staff")
+        return self.update(c, **values)
+
+    def apply_review(self, r: Review, c: Complaint, classifier: Classifier | None) -> Complaint:
+        if r.answers is not None:
+            c = self._answers_edited(r.view, r.answers, c, classifier)
+        if r.answer is not None:
+            c = self._answer_typed(r.answer, c)
+        return c
+
+    def _answers_edited(self, view: decide.RowView, answers: Answers, c: Complaint,
+                        classifier: Classifier | None) -> Complaint:
+        """Staff corrected or completed the reporter's data: keep it and classify again."""
+        completeness, missing = check_completeness(answers.fields)
+        self.event(c, "answers_edited", actor="staff", old_sha256=c.answers_sha256,
+                   new_sha256=decide.answers_sha256(answers), completeness=completeness)
+        values: dict[str, Any] = dict(
+            answers=answers.fields, extra=answers.extra,
+            answers_sha256=decide.answers_sha256(answers), fingerprint=view.anchor.fingerprint,
+            completeness=completeness, missing=missing, archived_sha256=None,
+        )
+        if classifier and c.category_source == "worker" and c.category == CATEGORY_LAINNYA:
+            category, unit, *_ = classifier(answers, None)
+            values.update(category=category, unit=unit)
+        c = self._store_answers(c, values)
+        if not missing and c.status == Status.PERLU_KLARIFIKASI:
+            # Clarified: the PPID's working day starts now, not at the original submission.
+            c = self.update(c, completed_at=self.now,
+                            deadline=ppid_deadline(self.cal, self.now, self.cfg.sla))
+            c = self.set_status(c, Status.DITERUSKAN, "data pelapor dilengkapi")
+            for msg in self.messenger.for_new_complaint(c, self.now, staff_only=True):
+                self.queue(msg, c)
+        return c
+
+    def _store_answers(self, c: Complaint, values: dict[str, Any]) -> Complaint:
+        import json
+
+        blob = json.dumps({"fields": values["answers"],
+                           "extra": [list(p) for p in values["extra"]]}, ensure_ascii=False)
+        self.ledger.update_complaint(self.db, c.id, answers_json=blob)
+        rest = {k: v for k, v in values.items() if k not in ("answers", "extra")}
+        c = self.update(c, **rest)
+        return dataclasses.replace(c, answers=values["answers"], extra=values["extra"])
+
+    def _answer_typed(self, text: str, c: Complaint) -> Complaint:
+        """SOP step 5: deliver the staff's answer, or mark it for the admin to post."""
+        if c.answer_sent_at is not None:
+            version = self.ledger.record_answer(self.db, c.id, text, self.now, delivered=False)
+            self.event(c, "answer_edited_after_sent", actor="staff", version=version)
+            sent = self.messenger.fmt(c.answer_sent_at)
+            return self.update(c, answer=text, note=add_note(c.note, (
+                f"Tanggapan diubah setelah dikirim ({sent}); perubahan tidak dikirim ulang "
+                "otomatis, versi sebelumnya tersimpan di buku register.")))
+        email = c.answers.get("email", "")
+        if is_valid_email(email):
+            version = self.ledger.record_answer(self.db, c.id, text, self.now, delivered=True)
+            c = self.update(c, answer=text, answer_date=self.now, answer_sent_at=self.now,
+                            answer_route="email")
+            self.queue(self.messenger.message(c, "answer", [(c.answers.get("name", ""), email)],
+                                              self.now, serial=version), c)
+            self.event(c, "answer_sent", version=version)
+            return self.set_status(c, Status.DITANGGAPI, "tanggapan dikirim ke pelapor")
+        version = self.ledger.record_answer(self.db, c.id, text, self.now, delivered=False)
+        channel = c.answers.get("channel") or "media sosial"
+        self.event(c, "answer_ready_to_post", version=version, channel=channel)
+        return self.update(c, answer=text, answer_sent_at=self.now, answer_route="social",
+                           note=add_note(c.note, (
+                               f"Tanggapan siap diunggah admin melalui {channel}; setelah "
+                               "diunggah, ubah Status menjadi Selesai.")))
+
+    # -- the clock ----------------------------------------------------------------------------
+
+    def remind(self, o: Overdue) -> None:
+        c, rc = o.complaint, self.cfg.recipients
+        to = [(self.cfg.ppid.name, self.cfg.ppid.email)]
+        unit_addr = rc.units.get(c.unit)
+        if unit_addr and unit_addr != self.cfg.ppid.email:
+            to.append((c.unit, unit_addr))
+        before = self.queued
+        self.queue(self.messenger.message(c, "reminder", to, self.now, serial=o.days_overdue,
+                                          days_overdue=o.days_overdue), c)
+        if o.escalate and rc.camat.email:
+            self.queue(self.messenger.message(
+                c, "reminder", [(rc.camat.name or "Camat", rc.camat.email)], self.now,
+                id_kind="escalation", days_overdue=o.days_overdue, escalation=True), c)
+        if self.queued > before:
+            self.event(c, "reminder_queued", days_overdue=o.days_overdue,
+                       escalation=o.escalate and bool(rc.camat.email))
+
+    def digest(self, complaints: list[Complaint], failed: list[dict[str, str]]) -> None:
+        to = []
+        for person in (self.cfg.recipients.admin, self.cfg.ppid):
+            if person.email and person.email not in {a for _, a in to}:
+                to.append((person.name, person.email))
+        lists = digest_lists(complaints, self.now)
+        msg = self.messenger.digest(lists, failed, to, self.now)
+        self.queue(msg, None)
+
+
+def failed_labels(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind)
