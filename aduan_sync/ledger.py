@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from aduan_sync.errors import LedgerError
+from aduan_sync.fsutil import ensure_private_dir
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -220,7 +221,7 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(path.parent)
         fresh = not path.exists()
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so that two processes never
         # both read the same last register sequence before one of them writes it.
