@@ -165,6 +165,9 @@ _SAMPLES: tuple[_Sample, ...] = (
             "saya tidak pernah cair padahal teman-temannya sudah. Mohon dicek ke mana harus "
             "mengurus.",
             "", "", SOS),
+    _Sample(3, "16:48:02", "ngatini.w@example.net", "Ngatini", "", "", "", "", "Website",
+            "Jalannya rusak lagi padahal baru diperbaiki tahun lalu, tolong segera ditangani.",
+            "", "", INFRA),
     _Sample(3, "19:33:21", "", "Suyatno", "", 81567702311, "Trengguli",
             "Dusun Ngledok RT 04, Trengguli", "WhatsApp",
             "Ada sekelompok pemuda sering mabuk-mabukan minum ciu di pos ronda Ngledok sampai "
@@ -214,6 +217,11 @@ _SAMPLES: tuple[_Sample, ...] = (
             "Tanah kas desa atau bengkok di Lempong disewakan ke pihak luar tanpa musyawarah "
             "desa. Hasil sewanya juga tidak jelas masuk ke mana.",
             "Tanah bengkok Dusun Gondang", "", DESA),
+    _Sample(1, "11:20:45", "warga.trengguli@example.com", "", "", "", "Trengguli",
+            "Dusun Banjarsari, Trengguli", "Website",
+            "Lampu penerangan jalan di depan SD Trengguli mati sejak seminggu lalu, anak-anak "
+            "yang pulang mengaji lewat situ waktu gelap.",
+            "Depan SD Trengguli", "", INFRA),
     _Sample(1, "13:55:39", "anik.sulistyowati@example.com", "Anik Sulistyowati", "",
             81393358721, "Jenawi", "Dusun Ngasem RT 01/RW 02, Jenawi", "Facebook",
             "Jam 10 pagi kantor kecamatan masih sepi. Beberapa pegawai belum datang, yang ada "

@@ -262,6 +262,7 @@ def test_ppid_notification_carries_complaint_classification_deadline_and_draft(
     assert "Batas Waktu         : Senin, 30 November 2026 pukul 09.15 WIB" in text
     assert "DRAF TANGGAPAN" in text
     assert "peninjauan lapangan" in text  # the infrastructure draft
+    assert "di lokasi yang Bapak/Ibu sebutkan (Jalan Balong - Anggrasmanis)" in text
     assert "peninjauan lapangan" in out.html
 
 
@@ -278,7 +279,7 @@ def test_ppid_notification_lists_what_an_incomplete_complaint_misses(
     assert "  - Nama pelapor" in out.text
     assert "Nomor HP/WhatsApp atau alamat email yang valid" in out.html
     # Without an email the answer is posted by the admin on the complaint's channel.
-    assert "diunggah oleh Admin Website dan Media Sosial" in out.text
+    assert "disampaikan oleh Admin Website dan Media Sosial melalui kanal Website" in out.text
 
 
 @pytest.mark.parametrize("category", DEFAULT_CATEGORIES)
@@ -329,6 +330,7 @@ def test_clarification_request_names_each_missing_item(env: jinja2.Environment) 
     out = render_message(env, "clarification_request", context(complaint=c))
     assert out.subject == f"[Aduan {REGISTER}] Permohonan kelengkapan data aduan"
     assert "  1. Nama lengkap pelapor\n  2. Desa atau alamat lengkap\n" in out.text
+    assert "Sri Lestari, S.Sos." in out.text  # signed by the PPID's name
     assert "<li>Nama lengkap pelapor</li>" in out.html
     assert "<li>Desa atau alamat lengkap</li>" in out.html
 
@@ -338,7 +340,25 @@ def test_clarification_request_falls_back_to_the_completeness_text(
 ) -> None:
     c = complaint(completeness="Perlu Klarifikasi: kontak pelapor", missing=[])
     out = render_message(env, "clarification_request", context(complaint=c))
-    assert "  1. kontak pelapor\n" in out.text
+    assert "  1. Kontak pelapor\n" in out.text
+
+
+def test_missing_labels_start_with_a_capital_and_keep_the_rest(env: jinja2.Environment) -> None:
+    c = complaint(missing=["nomor HP/WhatsApp atau alamat email yang valid"])
+    out = render_message(env, "clarification_request", context(complaint=c))
+    assert "  1. Nomor HP/WhatsApp atau alamat email yang valid\n" in out.text
+    assert "<li>Nomor HP/WhatsApp atau alamat email yang valid</li>" in out.html
+
+
+@pytest.mark.parametrize("kind", ["ppid_notification", "digest", "reminder", "receipt"])
+def test_a_ppid_configured_by_role_is_named_once(env: jinja2.Environment, kind: str) -> None:
+    ctx = ctx_for(kind)
+    ctx["ppid"] = {"name": "PPID Pelaksana Kecamatan Jenawi", "email": "ppid@example.go.id"}
+    out = render_message(env, kind, ctx)
+    assert out.text.count("PPID Pelaksana Kecamatan Jenawi") == 1
+    assert "Petugas" not in out.text
+    if kind != "receipt":
+        assert out.text.startswith("Yth. PPID Pelaksana Kecamatan Jenawi")
 
 
 def test_answer_wraps_the_staff_answer_with_formal_opening_and_closing(

@@ -23,6 +23,7 @@ only meet empty strings, never undefined names; a typo in a template still fails
                    "escalation": bool, "sha256"},
      "now": "dd/mm/yyyy HH:MM"}
 
+`ppid.person` is derived: the PPID's name unless it is the role itself ("PPID Pelaksana …").
 Dates may be `datetime`/`date` objects or text in the sheet's `dd/mm/yyyy HH:MM` form. The
 `reminder` kind becomes the escalation to the Camat when `complaint.escalation` (or a top-level
 `escalation`) is true. The `digest` kind takes instead::
@@ -148,6 +149,7 @@ def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
         waktu=waktu,
         nl2br=nl2br,
         isi=isi,
+        kapital=kapital,
         slug=slug,
         ringkas=ringkas,
         jenis_pesan=jenis_pesan,
@@ -218,6 +220,12 @@ def isi(value: Any, placeholder: str = "(tidak diisi)") -> Any:
     return value
 
 
+def kapital(value: Any) -> str:
+    """First letter upper case, the rest untouched ("nomor HP" -> "Nomor HP")."""
+    text = str(value or "")
+    return text[:1].upper() + text[1:]
+
+
 def slug(value: Any) -> str:
     """Category to file name: "Infrastruktur dan Pembangunan" -> "infrastruktur-dan-pembangunan"."""
     return _SLUG_UNSAFE.sub("-", str(value or "").lower()).strip("-")
@@ -271,6 +279,10 @@ def normalize_context(ctx: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(ctx)
     out["office"] = _filled(ctx.get("office"), OFFICE_DEFAULTS)
     out["ppid"] = _filled(ctx.get("ppid"), PERSON_DEFAULTS)
+    # Offices often configure the role ("PPID Pelaksana ...") as the name; letters then
+    # address and sign with the role once instead of repeating it.
+    name = str(out["ppid"]["name"]).strip()
+    out["ppid"]["person"] = "" if "PPID" in name.upper() else name
     out["complaint"] = complaint_context(ctx.get("complaint"))
     out["now"] = ctx.get("now") or ""
     out["date"] = ctx.get("date") or ""
