@@ -1,0 +1,272 @@
+"""The Google Sheet source: the form's response sheet, read and written in a few requests.
+
+A pass costs at most 4 Sheets API requests whatever the number of rows: `spreadsheets.get`
+(title, time zone, grid size; fields-masked), one `values.get` of the whole worksheet, and for
+a pass with something to write, one more `values.get` just before writing (rows are re-located
+by anchor, because staff sort, insert and delete rows meanwhile) and one write. The write is a
+`values.batchUpdate` with `valueInputOption=RAW`; the first time worker columns do not fit the
+grid it is one `spreadsheets.batchUpdate` carrying `appendDimension` plus `updateCells`.
+Writes above ~2 MB (thousands of changed rows) are split into requests of at most 2 MB.
+
+`[source] api_endpoint` replaces `https://sheets.googleapis.com` (Sheets emulators, API
+gateways; the tests point it at a fake server); `token_uri` does the same for OAuth. Behind
+an HTTPS proxy nothing needs changing here: `HTTPS_PROXY` and `REQUESTS_CA_BUNDLE` apply.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from google.auth.transport.requests import AuthorizedSession
+
+from aduan_sync.config import Config
+from aduan_sync.defaults import RESPONSE_SHEET_NAMES
+from aduan_sync.errors import SourcePermanentError
+from aduan_sync.google_auth import GoogleCredentials, load_credentials, scopes_for
+from aduan_sync.google_http import GoogleHttp
+from aduan_sync.headers import map_headers
+from aduan_sync.sources import gsheets_plan as gp
+from aduan_sync.sources.base import SheetSnapshot, WriteBatch, WriteResult
+
+SHEETS_ENDPOINT = "https://sheets.googleapis.com"
+#: Largest write request body; Google advises keeping payloads under 2 MB.
+MAX_WRITE_BYTES = 2_000_000
+_META_FIELDS = (
+    "spreadsheetId,properties(title,timeZone,locale),"
+    "sheets.properties(sheetId,title,index,sheetType,gridProperties(rowCount,columnCount))"
+)
+#: Numbers as numbers (no locale formatting) and date-times as serials, so neither a
+#: day/month order nor a thousands separator is ever guessed.
+_READ_PARAMS = {
+    "valueRenderOption": "UNFORMATTED_VALUE",
+    "dateTimeRenderOption": "SERIAL_NUMBER",
+    "majorDimension": "ROWS",
+}
+
+
+@dataclass
+class _Worksheet:
+    sheet_id: int
+    title: str
+    row_count: int
+    col_count: int
+
+
+@dataclass(frozen=True)
+class _Meta:
+    title: str
+    timezone: str
+    sheets: list[_Worksheet]
+
+
+class GoogleSheetSource:
+    """`Source` over a Google Sheet. `sleep`, `monotonic` and `rng` drive retries (tests)."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        max_write_bytes: int = MAX_WRITE_BYTES,
+    ) -> None:
+        self.cfg = cfg
+        self.spreadsheet_id = cfg.source.spreadsheet_id
+        self.base = f"{cfg.source.api_endpoint or SHEETS_ENDPOINT}/v4/spreadsheets/"
+        self.max_write_bytes = max_write_bytes
+        self._retry = {"sleep": sleep, "monotonic": monotonic, "rng": rng}
+        self._creds: GoogleCredentials | None = None
+        self._http: GoogleHttp | None = None
+        self._meta: _Meta | None = None
+        self._worksheet_title: str | None = cfg.source.worksheet or None
+        self._snapshot: SheetSnapshot | None = None
+
+    # -- the Source contract ---------------------------------------------------------------
+
+    def describe(self) -> str:
+        where = self._worksheet_title or "dipilih otomatis"
+        return f"Google Sheets {self.spreadsheet_id} (lembar kerja: {where})"
+
+    def details(self) -> list[tuple[str, str]]:
+        """What `check` prints: (Indonesian label, value). Reads the sheet if not read yet."""
+        snap = self._snapshot or self.read()
+        return [
+            ("Judul spreadsheet", snap.title),
+            ("ID spreadsheet", self.spreadsheet_id),
+            ("Lembar kerja", snap.worksheet),
+            ("Zona waktu spreadsheet", snap.timezone),
+            ("Jumlah baris data", str(len(snap.rows))),
+            ("Bagikan sebagai Editor kepada", self.credentials.share_with),
+        ]
+
+    def read(self) -> SheetSnapshot:
+        """Metadata and every value of the worksheet: 2 requests (3 when the worksheet must be
+        found by its header because it is neither configured nor named like a form's)."""
+        before = self.http.requests
+        meta = self._metadata()
+        ws = self._worksheet(meta)
+        headers, rows = gp.convert_values(
+            self._values(ws.title), self.cfg.field_aliases, self.cfg.worker_headers
+        )
+        self._snapshot = SheetSnapshot(
+            title=meta.title,
+            worksheet=ws.title,
+            timezone=meta.timezone,
+            headers=headers,
+            rows=rows,
+            requests=self.http.requests - before,
+        )
+        return self._snapshot
+
+    def write(self, batch: WriteBatch) -> WriteResult:
+        """Re-read, re-locate rows by anchor, compare-and-set, write: 2 requests (0 if empty)."""
+        if not batch:
+            return WriteResult(written=0)
+        before = self.http.requests
+        meta = self._meta or self._metadata()
+        ws = self._worksheet(meta)
+        headers, rows = gp.convert_values(
+            self._values(ws.title), self.cfg.field_aliases, self.cfg.worker_headers
+        )
+        plan = gp.plan_write(headers, rows, batch, self.cfg.field_aliases,
+                             self.cfg.worker_headers)
+        if plan.cells:
+            self._send(ws, plan)
+        return WriteResult(plan.written, plan.skipped, self.http.requests - before)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    @property
+    def credentials(self) -> GoogleCredentials:
+        if self._creds is None:
+            path = self.cfg.source.credentials_file
+            if path is None:
+                raise SourcePermanentError("`credentials_file` belum diisi di bagian [source].")
+            self._creds = load_credentials(path, scopes_for(self.cfg),
+                                           token_uri=self.cfg.source.token_uri)
+        return self._creds
+
+    @property
+    def http(self) -> GoogleHttp:
+        if self._http is None:
+            src = self.cfg.source
+            self._http = GoogleHttp(
+                AuthorizedSession(self.credentials.credentials),
+                timeout=src.timeout_seconds,
+                retry_max_seconds=src.retry_max_seconds,
+                explain=self._explain,
+                service="Google Sheets",
+                **self._retry,  # type: ignore[arg-type]
+            )
+        return self._http
+
+    def _metadata(self) -> _Meta:
+        data = self.http.call("GET", self.base + self.spreadsheet_id,
+                              params={"fields": _META_FIELDS, "includeGridData": "false"}).json()
+        props = data.get("properties", {})
+        sheets = []
+        for s in data.get("sheets", []):
+            p = s.get("properties", {})
+            if p.get("sheetType", "GRID") != "GRID":
+                continue  # charts on their own sheet hold no cells
+            grid = p.get("gridProperties", {})
+            sheets.append(_Worksheet(int(p.get("sheetId", 0)), str(p.get("title", "")),
+                                     int(grid.get("rowCount", 0)),
+                                     int(grid.get("columnCount", 0))))
+        self._meta = _Meta(str(props.get("title", "")), str(props.get("timeZone", "")), sheets)
+        return self._meta
+
+    def _worksheet(self, meta: _Meta) -> _Worksheet:
+        """The configured worksheet, else the form's response sheet, else the first sheet
+        whose header row has a timestamp column."""
+        by_title = {s.title: s for s in meta.sheets}
+        if self._worksheet_title:
+            if self._worksheet_title in by_title:
+                return by_title[self._worksheet_title]
+            if self.cfg.source.worksheet:
+                raise SourcePermanentError(
+                    f"Lembar kerja {self._worksheet_title!r} tidak ada di spreadsheet "
+                    f"{meta.title!r}. Lembar yang ada: {_names(meta)}. Perbaiki `worksheet` di "
+                    "bagian [source] konfigurasi."
+                )
+        wanted = {name.casefold() for name in RESPONSE_SHEET_NAMES}
+        for s in meta.sheets:
+            if s.title.strip().casefold() in wanted:
+                self._worksheet_title = s.title
+                return s
+        return self._first_with_timestamp(meta)
+
+    def _first_with_timestamp(self, meta: _Meta) -> _Worksheet:
+        # One values.batchGet of every sheet's first row: the one extra request, paid only
+        # when the sheet is neither configured nor named like a form's response sheet.
+        ranges = [f"{gp.quote_sheet(s.title)}!1:1" for s in meta.sheets]
+        answer = self.http.call("GET", f"{self.base}{self.spreadsheet_id}/values:batchGet",
+                                params={"ranges": ranges, **_READ_PARAMS}).json()
+        for s, vr in zip(meta.sheets, answer.get("valueRanges", []), strict=False):
+            first = (vr.get("values") or [[]])[0]
+            hmap = map_headers(first, self.cfg.field_aliases, self.cfg.worker_headers)
+            if "timestamp" in hmap.fields:
+                self._worksheet_title = s.title
+                return s
+        raise SourcePermanentError(
+            f"Tidak ada lembar kerja berkolom stempel waktu (Cap waktu/Timestamp) di spreadsheet "
+            f"{meta.title!r}. Lembar yang ada: {_names(meta)}. Isi `worksheet` di bagian "
+            "[source] konfigurasi dengan nama lembar jawaban formulir."
+        )
+
+    def _values(self, title: str) -> list[list[Any]]:
+        url = f"{self.base}{self.spreadsheet_id}/values/{quote(gp.quote_sheet(title), safe='')}"
+        values = self.http.call("GET", url, params=_READ_PARAMS).json().get("values", [])
+        return values if isinstance(values, list) else []
+
+    def _send(self, ws: _Worksheet, plan: gp.WritePlan) -> None:
+        widen = plan.width - ws.col_count
+        if widen > 0:
+            # Columns must exist before cells are written in them; appendDimension rides in
+            # the same (atomic) batchUpdate so widening costs no extra request.
+            parts = gp.update_cells(ws.sheet_id, gp.blocks(plan.cells, allow_gaps=False))
+            groups = gp.chunk(parts, self.max_write_bytes)
+            groups[0].insert(0, {"appendDimension": {
+                "sheetId": ws.sheet_id, "dimension": "COLUMNS", "length": widen}})
+            for group in groups:
+                self.http.call("POST", f"{self.base}{self.spreadsheet_id}:batchUpdate",
+                               json={"requests": group})
+            ws.col_count += widen
+            return
+        data = gp.value_ranges(ws.title, gp.blocks(plan.cells, allow_gaps=True))
+        for group in gp.chunk(data, self.max_write_bytes):
+            self.http.call("POST", f"{self.base}{self.spreadsheet_id}/values:batchUpdate",
+                           json={"valueInputOption": "RAW", "data": group,
+                                 "includeValuesInResponse": False})
+
+    def _explain(self, status: int, reason: str, message: str) -> str:
+        """An Indonesian message that tells the office worker what to do."""
+        sid = self.spreadsheet_id
+        if status == 401:
+            return ("Kredensial Google ditolak (401): kunci akun layanan sudah dihapus/dicabut "
+                    "atau token login sudah kedaluwarsa. Buat kunci baru di Google Cloud Console "
+                    "(atau jalankan `aduan-sync auth login`), lalu perbarui `credentials_file`.")
+        if status == 403 and reason in ("SERVICE_DISABLED", "accessNotConfigured"):
+            return ("Google Sheets API belum diaktifkan untuk proyek Google Cloud akun ini. "
+                    "Aktifkan Google Sheets API di Google Cloud Console, lalu coba lagi.")
+        if status == 403:
+            who = self.credentials.share_with
+            return (f"Akses ke spreadsheet {sid} ditolak (403). Bagikan spreadsheet kepada "
+                    f"{who} sebagai Editor (tombol Bagikan di Google Sheets).")
+        if status == 404:
+            return (f"Spreadsheet dengan ID {sid} tidak ditemukan (404). Periksa "
+                    "`spreadsheet_id` di konfigurasi (salin dari alamat spreadsheet di "
+                    "peramban): ID mungkin salah ketik, atau spreadsheet sudah dihapus.")
+        return (f"Google Sheets menolak permintaan (HTTP {status}): {message}. Periksa bagian "
+                "[source] konfigurasi (nama lembar kerja, ID spreadsheet).")
+
+
+def _names(meta: _Meta) -> str:
+    return ", ".join(repr(s.title) for s in meta.sheets) or "(tidak ada)"
+

@@ -1,0 +1,231 @@
+"""Pure parts of the Google Sheet source: values as the worker reads them, and a pass's
+writes as compare-and-set decisions and request bodies. No I/O here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from aduan_sync.headers import map_headers, normalize_header
+from aduan_sync.identity import cell_text, locate_rows
+from aduan_sync.sources.base import CellValue, SkippedUpdate, WriteBatch
+
+#: Day 0 of Sheets' serial date-time numbers.
+SERIAL_EPOCH = datetime(1899, 12, 30)
+#: Rows per merged block: keeps every block far below the request size limit.
+MAX_BLOCK_ROWS = 500
+
+
+def quote_sheet(title: str) -> str:
+    """A sheet name as A1 notation needs it: always quoted, quotes doubled."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def col_letters(index: int) -> str:
+    """0 -> "A", 26 -> "AA"."""
+    out = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def a1_box(title: str, row: int, col: int, height: int, width: int) -> str:
+    """`'Form Responses 1'!K2:T3` for a box at 0-based (row, col)."""
+    first = f"{col_letters(col)}{row + 1}"
+    last = f"{col_letters(col + width - 1)}{row + height}"
+    return f"{quote_sheet(title)}!{first}" + ("" if first == last else f":{last}")
+
+
+def from_serial(serial: float) -> datetime:
+    """A Sheets serial number as a naive datetime in the spreadsheet's own wall-clock time.
+
+    Rounded to the millisecond: serials are doubles, and 10:00:00 must not read 09:59:59.999.
+    """
+    return SERIAL_EPOCH + timedelta(milliseconds=round(serial * 86_400_000))
+
+
+def normalize_value(value: Any) -> CellValue:
+    """JSON from the API -> a cell value: whole doubles become int (NIK, phone numbers)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if value == "":
+        return None
+    return value  # type: ignore[no-any-return]
+
+
+def convert_values(
+    values: Sequence[Sequence[Any]],
+    field_aliases: Mapping[str, Sequence[str]] | None,
+    worker_headers: Mapping[str, str] | None,
+) -> tuple[list[str], list[list[CellValue]]]:
+    """Header texts and data rows of an UNFORMATTED_VALUE / SERIAL_NUMBER read.
+
+    Rows stay as ragged as Google sends them; numbers in the timestamp column become datetimes.
+    """
+    if not values:
+        return [], []
+    headers = [cell_text(normalize_value(h)) for h in values[0]]
+    ts_col = map_headers(headers, field_aliases, worker_headers).fields.get("timestamp")
+    rows: list[list[CellValue]] = []
+    for raw in values[1:]:
+        row = [normalize_value(v) for v in raw]
+        if ts_col is not None and ts_col < len(row):
+            v = row[ts_col]
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                row[ts_col] = from_serial(v)
+        rows.append(row)
+    return headers, rows
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    row: int  # 0-based sheet row (0 is the header row)
+    col: int
+    value: str
+
+
+@dataclass
+class WritePlan:
+    """What to send: header cells and data cells, and what was decided about each update."""
+
+    cells: list[CellWrite] = field(default_factory=list)
+    written: int = 0
+    skipped: list[SkippedUpdate] = field(default_factory=list)
+
+    @property
+    def width(self) -> int:
+        """Columns the grid needs to hold every cell."""
+        return max((c.col + 1 for c in self.cells), default=0)
+
+
+def plan_write(
+    headers: list[str],
+    rows: Sequence[Sequence[CellValue]],
+    batch: WriteBatch,
+    field_aliases: Mapping[str, Sequence[str]] | None = None,
+    worker_headers: Mapping[str, str] | None = None,
+) -> WritePlan:
+    """Decide each update against the sheet as it is now (`headers`, `rows` just re-read).
+
+    Rows are found by anchor, never by position; a cell whose text is no longer what the
+    worker read (`expected`) is left alone: a staff member wrote there in between.
+    """
+    plan = WritePlan()
+    final = list(headers)
+    known = {normalize_header(h) for h in headers if normalize_header(h)}
+    for text in batch.add_headers:
+        if normalize_header(text) not in known:
+            plan.cells.append(CellWrite(0, len(final), text))
+            final.append(text)
+            known.add(normalize_header(text))
+    column: dict[str, int] = {}
+    for i, h in enumerate(final):
+        column.setdefault(normalize_header(h), i)
+
+    hmap = map_headers(headers, field_aliases, worker_headers)
+    where = locate_rows(hmap, rows, list(dict.fromkeys(u.anchor for u in batch.updates)))
+    latest: dict[tuple[int, int], CellWrite] = {}
+    for update in batch.updates:
+        idx = where.get(update.anchor)
+        col = column.get(normalize_header(update.column))
+        if idx is None:
+            plan.skipped.append(SkippedUpdate(update, "row-not-found"))
+            continue
+        if col is None:
+            plan.skipped.append(SkippedUpdate(update, "column-not-found"))
+            continue
+        row = rows[idx]
+        current = cell_text(row[col]) if col < len(row) else ""
+        if update.expected is not None and current != update.expected:
+            plan.skipped.append(SkippedUpdate(update, "changed-by-staff"))
+            continue
+        plan.written += 1
+        if current != update.value:
+            latest[(idx + 1, col)] = CellWrite(idx + 1, col, update.value)
+    plan.cells.extend(latest.values())
+    return plan
+
+
+@dataclass(frozen=True)
+class Block:
+    """A rectangle of values to write; None leaves a cell as it is."""
+
+    row: int
+    col: int
+    values: list[list[str | None]]
+
+
+def blocks(cells: Iterable[CellWrite], *, allow_gaps: bool) -> list[Block]:
+    """Group cells into few rectangles: one segment per row (gaps as None when allowed, else
+    one per contiguous run), then consecutive rows with the same segment merged."""
+    by_row: dict[int, dict[int, str]] = {}
+    for cell in cells:
+        by_row.setdefault(cell.row, {})[cell.col] = cell.value
+    segments: list[tuple[int, int, int, list[str | None]]] = []  # (c0, c1, row, values)
+    for r, cols in by_row.items():
+        order = sorted(cols)
+        runs = [[order[0]]]
+        for c in order[1:]:
+            if allow_gaps or c == runs[-1][-1] + 1:
+                runs[-1].append(c)
+            else:
+                runs.append([c])
+        for run in runs:
+            c0, c1 = run[0], run[-1] + 1
+            segments.append((c0, c1, r, [cols.get(c) for c in range(c0, c1)]))
+    segments.sort(key=lambda s: (s[0], s[1], s[2]))
+    out: list[Block] = []
+    prev: tuple[int, int, int] | None = None  # (c0, c1, last row) of the open block
+    for c0, c1, r, vals in segments:
+        last = out[-1] if out else None
+        if (last is not None and prev == (c0, c1, r - 1)
+                and len(last.values) < MAX_BLOCK_ROWS):
+            last.values.append(vals)
+        else:
+            out.append(Block(r, c0, [vals]))
+        prev = (c0, c1, r)
+    return out
+
+
+def value_ranges(title: str, parts: Iterable[Block]) -> list[dict[str, Any]]:
+    """`data` entries of a `values.batchUpdate`."""
+    return [
+        {"range": a1_box(title, b.row, b.col, len(b.values), len(b.values[0])),
+         "majorDimension": "ROWS", "values": b.values}
+        for b in parts
+    ]
+
+
+def update_cells(sheet_id: int, parts: Iterable[Block]) -> list[dict[str, Any]]:
+    """`updateCells` requests (blocks without gaps). `stringValue` is stored as typed text:
+    a citizen's `=HYPERLINK(...)` never becomes a formula, as with valueInputOption=RAW."""
+    return [
+        {"updateCells": {
+            "start": {"sheetId": sheet_id, "rowIndex": b.row, "columnIndex": b.col},
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": v}} for v in row]}
+                     for row in b.values],
+            "fields": "userEnteredValue",
+        }}
+        for b in parts
+    ]
+
+
+def chunk(items: Sequence[dict[str, Any]], limit: int, overhead: int = 1024) -> list[list[dict]]:
+    """Split request parts into groups whose JSON stays under `limit` bytes each."""
+    groups: list[list[dict[str, Any]]] = [[]]
+    size = overhead
+    for item in items:
+        # requests encodes with ensure_ascii, so measure the same way (an emoji is 12 bytes).
+        n = len(json.dumps(item).encode()) + 2
+        if groups[-1] and size + n > limit:
+            groups.append([])
+            size = overhead
+        groups[-1].append(item)
+        size += n
+    return groups if groups[0] else []
