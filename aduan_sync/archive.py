@@ -55,9 +55,10 @@ def write_complaint(
     data = json.dumps(archive_record(c), ensure_ascii=False, indent=2, sort_keys=True)
     blob = (data + "\n").encode("utf-8")
     try:
-        changed = write_atomic(folder / "formulir.html", render_formulir(c).encode("utf-8"))
+        changed = write_atomic(folder / "formulir.html", render_formulir(c).encode("utf-8"),
+                               durable=False)
         # aduan.json last: its presence with the right hash means the folder is complete.
-        changed = write_atomic(folder / "aduan.json", blob) or changed
+        changed = write_atomic(folder / "aduan.json", blob, durable=False) or changed
     except OSError as e:
         raise ArchiveError(
             f"Arsip aduan {c.register_no} tidak dapat ditulis di {folder}. Periksa ruang disk "

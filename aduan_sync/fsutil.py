@@ -21,9 +21,14 @@ def ensure_private_dir(path: Path) -> None:
         os.chmod(path, 0o700)
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> bool:
+def write_atomic(path: Path, data: bytes, mode: int = 0o600, *, durable: bool = True) -> bool:
     """Write `data` to `path` atomically. Returns False (and writes nothing) if it already holds
-    exactly `data`, so a repeated pass changes no file."""
+    exactly `data`, so a repeated pass changes no file.
+
+    The rename makes the write atomic for a process that dies at any moment. `durable=False`
+    skips the per-file fsync (against power loss) for callers that write many files and then
+    call `flush_to_disk()` once: thousands of fsyncs would dominate a large first import.
+    """
     try:
         if path.read_bytes() == data:
             if path.stat().st_mode & 0o777 != mode:
@@ -37,10 +42,16 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> bool:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return True
+
+
+def flush_to_disk() -> None:
+    """One sync of everything written so far (after many `durable=False` writes)."""
+    os.sync()

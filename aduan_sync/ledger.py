@@ -360,10 +360,12 @@ class Ledger:
         params = [_iso(v) if isinstance(v, datetime) else v for v in values.values()]
         db.execute(f"UPDATE complaints SET {cols} WHERE id = ?", (*params, complaint_id))
 
-    def set_archived(self, complaint_id: int, sha256: str) -> None:
+    def set_archived(self, done: Sequence[tuple[int, str]]) -> None:
+        """Record archived folders: (complaint id, SHA-256 of its aduan.json)."""
         with self.transaction() as db:
-            db.execute(
-                "UPDATE complaints SET archived_sha256 = ? WHERE id = ?", (sha256, complaint_id)
+            db.executemany(
+                "UPDATE complaints SET archived_sha256 = ? WHERE id = ?",
+                [(sha, cid) for cid, sha in done],
             )
 
     def record_written(self, cells: Sequence[tuple[int, str, str]]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -19,6 +20,18 @@ from aduan_sync.ledger import Complaint, QueuedMessage
 from aduan_sync.mail.compose import build_email, message_id_for
 from aduan_sync.mail.render import make_environment, render_formulir, render_message
 from aduan_sync.model import SHEET_DATETIME_FORMAT
+
+_ENVIRONMENTS: dict[Path, jinja2.Environment] = {}
+
+
+def environment(templates_dir: Path) -> jinja2.Environment:
+    """One Jinja2 environment per templates folder and process: compiling the templates costs
+    more than rendering them, and the daemon renders with the same templates all day (Jinja2
+    still reloads a template whose file changed)."""
+    env = _ENVIRONMENTS.get(templates_dir)
+    if env is None:
+        env = _ENVIRONMENTS[templates_dir] = make_environment(templates_dir)
+    return env
 
 
 @dataclass
@@ -31,7 +44,7 @@ class Messenger:
 
     def __post_init__(self) -> None:
         if self.env is None:
-            self.env = make_environment(self.cfg.templates_dir)
+            self.env = environment(self.cfg.templates_dir)
 
     @property
     def domain(self) -> str:

@@ -20,6 +20,7 @@ from aduan_sync.classify import classify, load_rules
 from aduan_sync.config import Config
 from aduan_sync.duplicates import DuplicateFinder
 from aduan_sync.errors import EXIT_ITEM_ERRORS, EXIT_OK, AduanSyncError, ArchiveError
+from aduan_sync.fsutil import flush_to_disk
 from aduan_sync.headers import HeaderMap, map_headers
 from aduan_sync.ledger import Complaint, Ledger
 from aduan_sync.lock import pass_lock
@@ -229,15 +230,20 @@ class _Pass:
             rec.digest(current, failed)
 
     def _archive(self) -> None:
-        for c in track(self.ledger.complaints(unarchived_only=True), "Menulis arsip aduan"):
-            try:
+        """SOP step 2's local archive. A folder counts as archived only once it is on disk
+        (one sync for the whole batch), so a crash before that re-archives it next pass."""
+        done: list[tuple[int, str]] = []
+        try:
+            for c in track(self.ledger.complaints(unarchived_only=True), "Menulis arsip aduan"):
                 sha, _ = archive.write_complaint(self.cfg.storage.archive_dir, c,
                                                  self.messenger.formulir)
-            except ArchiveError as e:
-                self.result.errors.append(e.message)
-                return  # the disk problem affects every folder; the next pass retries
-            self.ledger.set_archived(c.id, sha)
-            self.result.archived += 1
+                done.append((c.id, sha))
+        except ArchiveError as e:
+            self.result.errors.append(e.message)  # disk full or read-only: next pass retries
+        if done:
+            flush_to_disk()
+            self.ledger.set_archived(done)
+            self.result.archived += len(done)
 
     def _write_back(self, pairs: list[tuple[decide.RowView, Complaint]], hmap: HeaderMap) -> None:
         plan = decide.plan_writes(pairs, hmap, self.tz)
