@@ -138,6 +138,10 @@ class FakeGoogle:
             self.oauth.refresh_tokens[refresh] = email
         return refresh
 
+    def access_token(self, principal: str) -> str:
+        """A valid bearer token, for tests that call the API with plain HTTP."""
+        return str(self.oauth.issue(principal)["access_token"])
+
     def revoke(self, principal: str) -> None:
         """The key was deleted in the Cloud Console / the user revoked access."""
         self.oauth.revoke(principal)

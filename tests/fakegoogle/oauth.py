@@ -97,7 +97,9 @@ class OAuthState:
             return None
         return info
 
-    def _issue(self, principal: str, scopes: tuple[str, ...], subject: str | None) -> dict:
+    def issue(self, principal: str, scopes: tuple[str, ...] = (),
+              subject: str | None = None) -> dict[str, Any]:
+        """A new access token for `principal` (the token endpoint's answer)."""
         token = "ya29.fake-" + secrets.token_urlsafe(24)
         with self.lock:
             self.tokens[token] = Token(principal, scopes, self.clock() + TOKEN_LIFETIME, subject)
@@ -114,7 +116,7 @@ class OAuthState:
             email = self.refresh_tokens.get(form.get("refresh_token", ""))
             if email is None:
                 raise OAuthError(400, "invalid_grant", "Token has been expired or revoked.")
-            return self._issue(email, tuple(form.get("scope", "").split()), None)
+            return self.issue(email, tuple(form.get("scope", "").split()), None)
         if kind == "authorization_code":
             self._check_client(form)
             with self.lock:
@@ -122,7 +124,7 @@ class OAuthState:
             if approved is None:
                 raise OAuthError(400, "invalid_grant", "Malformed auth code.")
             email, scopes = approved
-            answer = self._issue(email, scopes, None)
+            answer = self.issue(email, scopes, None)
             refresh = "1//fake-" + secrets.token_urlsafe(24)
             with self.lock:
                 self.refresh_tokens[refresh] = email
@@ -156,7 +158,7 @@ class OAuthState:
         if float(claims.get("exp", 0)) < self.clock():
             raise OAuthError(400, "invalid_grant",
                              "Invalid JWT: Token must be a short-lived token (60 minutes)")
-        return self._issue(email, tuple(str(claims.get("scope", "")).split()), claims.get("sub"))
+        return self.issue(email, tuple(str(claims.get("scope", "")).split()), claims.get("sub"))
 
 
 def _b64decode(part: str) -> bytes:

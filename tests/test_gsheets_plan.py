@@ -1,0 +1,128 @@
+"""Pure parts of the Google source: values as read, compare-and-set decisions, request bodies."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from aduan_sync.headers import map_headers
+from aduan_sync.identity import row_anchors
+from aduan_sync.sources import gsheets_plan as gp
+from aduan_sync.sources.base import CellUpdate, RowAnchor, WriteBatch
+
+HEADERS = ["Cap waktu", "Nama Lengkap", "Isi Aduan", "Nomor Register", "Status"]
+
+
+@pytest.mark.parametrize("serial,expected", [
+    (46027.0, datetime(2026, 1, 5)),
+    (46027.416666666664, datetime(2026, 1, 5, 10, 0, 0)),  # not 09:59:59.999
+    (46056.99999, datetime(2026, 2, 3, 23, 59, 59, 136000)),
+    (61.0, datetime(1900, 3, 1)),
+])
+def test_serial_numbers_become_wall_clock_datetimes(serial, expected):
+    assert gp.from_serial(serial) == expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    (3313000000000001.0, 3313000000000001),
+    (812345678.0, 812345678),
+    (2.5, 2.5),
+    ("0812", "0812"),
+    ("", None),
+    (True, True),
+])
+def test_whole_numbers_become_int_and_empty_strings_none(value, expected):
+    out = gp.normalize_value(value)
+    assert out == expected and type(out) is type(expected)
+
+
+def test_convert_values_turns_only_timestamps_into_datetimes_and_keeps_rows_ragged():
+    headers, rows = gp.convert_values(
+        [["Stempel waktu", "Jumlah"], [46027.5, 46027.0], [], ["teks"]], None, None)
+    assert headers == ["Stempel waktu", "Jumlah"]
+    assert rows == [[datetime(2026, 1, 5, 12), 46027], [], ["teks"]]
+
+
+@pytest.mark.parametrize("title,row,col,h,w,expected", [
+    ("Form Responses 1", 1, 11, 1, 1, "'Form Responses 1'!L2"),
+    ("It's", 0, 0, 2, 28, "'It''s'!A1:AB2"),
+])
+def test_a1_boxes_are_always_quoted(title, row, col, h, w, expected):
+    assert gp.a1_box(title, row, col, h, w) == expected
+
+
+def _rows():
+    return [[datetime(2026, 1, 5, 8), "Ani", "Jalan rusak"],
+            [datetime(2026, 1, 5, 9), "Budi", "Lampu mati", "001/ADUAN/I/2026", "Terdaftar"]]
+
+
+def test_plan_adds_only_missing_headers_at_the_right_of_the_header_row():
+    plan = gp.plan_write(HEADERS[:4], _rows(), WriteBatch(add_headers=["nomor register",
+                                                                       "Status", "Catatan"]))
+    assert [(c.row, c.col, c.value) for c in plan.cells] == [(0, 4, "Status"), (0, 5, "Catatan")]
+    assert plan.width == 6
+
+
+def test_plan_finds_rows_by_register_number_and_fingerprint_and_compares_before_setting():
+    rows = _rows()
+    anchors = row_anchors(map_headers(HEADERS), rows)
+    batch = WriteBatch(updates=[
+        CellUpdate(anchors[0], "Nomor Register", "002/ADUAN/I/2026", expected=""),
+        CellUpdate(anchors[1], "Status", "Diteruskan ke PPID", expected="Terdaftar"),
+        CellUpdate(anchors[1], "Kategori", "Lainnya", expected=""),
+        CellUpdate(RowAnchor(None, "0" * 64), "Status", "Terdaftar", expected=""),
+    ])
+    moved = [rows[1], rows[0]]  # staff sorted the sheet
+    plan = gp.plan_write(HEADERS, moved, batch)
+    assert sorted((c.row, c.col, c.value) for c in plan.cells) == [
+        (1, 4, "Diteruskan ke PPID"), (2, 3, "002/ADUAN/I/2026")]
+    assert [(s.update.column, s.reason) for s in plan.skipped] == [
+        ("Kategori", "column-not-found"), ("Status", "row-not-found")]
+    assert plan.written == 2
+
+
+def test_plan_skips_a_cell_a_staff_member_changed_and_keeps_the_last_of_duplicate_updates():
+    rows = _rows()
+    anchor = row_anchors(map_headers(HEADERS), rows)[1]
+    batch = WriteBatch(updates=[
+        CellUpdate(anchor, "Status", "Diteruskan ke PPID", expected="Perlu Klarifikasi"),
+        CellUpdate(anchor, "Nama Lengkap", "X", expected=None),
+        CellUpdate(anchor, "Nama Lengkap", "Y", expected=None),
+    ])
+    plan = gp.plan_write(HEADERS, rows, batch)
+    assert [s.reason for s in plan.skipped] == ["changed-by-staff"]
+    assert [(c.row, c.col, c.value) for c in plan.cells] == [(2, 1, "Y")]
+
+
+def test_blocks_merge_consecutive_rows_with_the_same_columns():
+    cells = [gp.CellWrite(r, c, f"{r}{c}") for r in (5, 6, 7, 9) for c in (3, 4)]
+    cells.append(gp.CellWrite(6, 8, "gap"))
+    gapped = gp.blocks(cells, allow_gaps=True)
+    assert [(b.row, b.col, len(b.values), len(b.values[0])) for b in gapped] == [
+        (5, 3, 1, 2), (7, 3, 1, 2), (9, 3, 1, 2), (6, 3, 1, 6)]
+    assert gapped[3].values == [["63", "64", None, None, None, "gap"]]
+    runs = gp.blocks(cells, allow_gaps=False)
+    assert [(b.row, b.col, len(b.values)) for b in runs] == [(5, 3, 3), (9, 3, 1), (6, 8, 1)]
+
+
+def test_blocks_never_exceed_the_row_limit():
+    cells = [gp.CellWrite(r, 0, "x") for r in range(1, 1202)]
+    assert [len(b.values) for b in gp.blocks(cells, allow_gaps=True)] == [500, 500, 201]
+
+
+def test_chunks_stay_under_the_byte_limit_as_requests_encodes_them():
+    parts = [{"range": f"A{i}", "values": [["é" * 100]]} for i in range(100)]
+    groups = gp.chunk(parts, 10_000)
+    assert sum(len(g) for g in groups) == 100 and len(groups) > 1
+    for g in groups:
+        assert len(json.dumps({"valueInputOption": "RAW", "data": g})) <= 10_000
+    assert gp.chunk([], 10_000) == []
+
+
+def test_update_cells_writes_string_values_so_nothing_becomes_a_formula():
+    (req,) = gp.update_cells(7, [gp.Block(1, 2, [["=1+1"]])])
+    assert req["updateCells"]["rows"][0]["values"][0] == {"userEnteredValue":
+                                                           {"stringValue": "=1+1"}}
+    assert req["updateCells"]["start"] == {"sheetId": 7, "rowIndex": 1, "columnIndex": 2}
