@@ -347,3 +347,30 @@ def test_the_request_log_keeps_the_json_body_for_assertions(fake_google):
     Api(fake_google, sid).batch_update_values([{"range": "A2", "values": [["x"]]}])
     (entry,) = fake_google.requests("sheets.values.batchUpdate")
     assert json.loads(entry.body)["valueInputOption"] == "RAW" and entry.body_size > 0
+
+
+def test_plain_gspread_works_against_the_fake_through_the_proxy(fake_google, tmp_path,
+                                                                 monkeypatch):
+    """What a naive script (and the benchmark's baseline) does: convenience calls, one
+    request per cell. It needs no endpoint override: the proxy carries Google's own names."""
+    import gspread
+
+    from tests.fakegoogle.support import write_key
+
+    sid = fake_google.add_spreadsheet(["Nama", "Status"], [["Ani"], ["Budi"]])
+    info = fake_google.new_service_account_key(SA_EMAIL,
+                                               token_uri="https://oauth2.googleapis.com/token")
+    key = write_key(tmp_path / "secrets" / "sa.json", info)
+    with MitmProxy(fake_google.port, tmp_path) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(proxy.ca_file))
+        ws = gspread.service_account(filename=str(key)).open_by_key(sid).worksheet(
+            "Form Responses 1")
+        ws.update_cell(2, 2, "Terdaftar")
+        ws.update_cell(3, 2, "Terdaftar")
+        assert ws.get_all_values() == [["Nama", "Status"], ["Ani", "Terdaftar"],
+                                       ["Budi", "Terdaftar"]]
+    counts = fake_google.counts()
+    assert counts["sheets.get"] == 2  # open_by_key, then worksheet(): metadata twice
+    assert counts["sheets.values.update"] == 2  # one request per cell

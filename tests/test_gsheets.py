@@ -328,3 +328,13 @@ def test_details_name_the_sheet_and_who_to_share_it_with(fake_google, google_con
     assert details["Jumlah baris data"] == "4"
     assert details["Bagikan sebagai Editor kepada"] == SA_EMAIL
     assert sid in src.describe()
+
+
+def test_the_sheet_link_opens_the_response_tab_once_read(fake_google, google_config):
+    sid = fake_google.add_spreadsheet([["Rekap"]], worksheet="Rekap",
+                                      extra_sheets={"Form Responses 1": [FORM_HEADERS]})
+    src = make_source(google_config(sid))
+    assert src.sheet_url == f"https://docs.google.com/spreadsheets/d/{sid}/edit#gid=0"
+    src.read()
+    gid = fake_google.sheet(sid, "Form Responses 1").sheet_id
+    assert gid != 0 and src.sheet_url.endswith(f"/edit#gid={gid}")

@@ -86,12 +86,20 @@ class GoogleSheetSource:
         self._meta: _Meta | None = None
         self._worksheet_title: str | None = cfg.source.worksheet or None
         self._snapshot: SheetSnapshot | None = None
+        self._sheet_gid: int | None = None
 
     # -- the Source contract ---------------------------------------------------------------
 
     def describe(self) -> str:
         where = self._worksheet_title or "dipilih otomatis"
         return f"Google Sheets {self.spreadsheet_id} (lembar kerja: {where})"
+
+    @property
+    def sheet_url(self) -> str:
+        """The worksheet in the browser; staff mails append `&range=A<row>`. The tab (gid) is
+        known once the sheet has been read; before that the link opens the first tab."""
+        gid = self._sheet_gid if self._sheet_gid is not None else 0
+        return f"https://docs.google.com/spreadsheets/d/{self.spreadsheet_id}/edit#gid={gid}"
 
     def details(self) -> list[tuple[str, str]]:
         """What `check` prints: (Indonesian label, value). Reads the sheet if not read yet."""
@@ -111,6 +119,7 @@ class GoogleSheetSource:
         before = self.http.requests
         meta = self._metadata()
         ws = self._worksheet(meta)
+        self._sheet_gid = ws.sheet_id
         headers, rows = gp.convert_values(
             self._values(ws.title), self.cfg.field_aliases, self.cfg.worker_headers
         )
