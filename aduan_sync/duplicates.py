@@ -24,18 +24,31 @@ def contact_key(answers: Mapping[str, str]) -> str:
     return "mail:" + email if email else ""
 
 
+#: Characters of normalised text compared. A duplicate shows in its opening words, and
+#: SequenceMatcher is quadratic: a 40,000-character complaint must not stall a pass.
+COMPARED_CHARS = 1000
+
+
+def normalized(text: str) -> str:
+    return " ".join(tokens(text[: COMPARED_CHARS * 4]))[:COMPARED_CHARS]
+
+
 def text_similarity(a: str, b: str) -> float:
     """0..1 similarity of two complaint texts, on normalised words."""
-    ta, tb = " ".join(tokens(a)), " ".join(tokens(b))
+    return _similarity(normalized(a), normalized(b))
+
+
+def _similarity(ta: str, tb: str) -> float:
     if not ta or not tb:
         return 0.0
-    return SequenceMatcher(None, ta, tb, autojunk=False).ratio()
+    m = SequenceMatcher(None, ta, tb, autojunk=False)
+    return m.ratio() if m.real_quick_ratio() > 0 and m.quick_ratio() > 0 else 0.0
 
 
 @dataclass(frozen=True)
 class Seen:
     register_no: str
-    text: str
+    text: str  # normalised (see `normalized`)
     submitted_at: datetime
 
 
@@ -50,7 +63,8 @@ class DuplicateFinder:
     def add(self, register_no: str, answers: Mapping[str, str], submitted_at: datetime) -> None:
         key = contact_key(answers)
         if key:
-            self.by_contact[key].append(Seen(register_no, answers.get("text", ""), submitted_at))
+            text = normalized(answers.get("text", ""))
+            self.by_contact[key].append(Seen(register_no, text, submitted_at))
 
     def add_all(self, items: Iterable[tuple[str, Mapping[str, str], datetime]]) -> None:
         for reg, answers, at in items:
@@ -60,10 +74,12 @@ class DuplicateFinder:
         key = contact_key(answers)
         if not key or self.window.total_seconds() <= 0:
             return None
-        text = answers.get("text", "")
+        text = normalized(answers.get("text", ""))
         for seen in reversed(self.by_contact.get(key, [])):
             if abs(submitted_at - seen.submitted_at) > self.window:
                 continue
-            if text_similarity(text, seen.text) >= self.threshold:
+            m = SequenceMatcher(None, text, seen.text, autojunk=False)
+            if (text and seen.text and m.real_quick_ratio() >= self.threshold
+                    and m.quick_ratio() >= self.threshold and m.ratio() >= self.threshold):
                 return seen.register_no
         return None
