@@ -169,6 +169,19 @@ class RemindersConfig:
     duplicate_similarity: float = 0.8  # 0..1, text similarity counted as "nearly the same"
 
 
+@dataclass(frozen=True)
+class AttachmentsConfig:
+    """`[attachments]`: files uploaded through the form, downloaded from Google Drive."""
+
+    max_mb: float = 25.0  # per file; a larger one is listed with its link, not downloaded
+    max_attempts: int = 5  # failed downloads (403, 404, broken file) before giving up
+    max_files: int = 20  # per complaint: links beyond this many are not followed
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_mb * 1024 * 1024)
+
+
 DEFAULT_UNITS: dict[str, str] = {
     "Informasi Publik": "PPID Pelaksana Kecamatan",
     "Pelayanan Administrasi": "Seksi Pelayanan Umum",
@@ -200,6 +213,7 @@ class Config:
     calendar: CalendarConfig = CalendarConfig()
     sla: SlaConfig = SlaConfig()
     reminders: RemindersConfig = field(default_factory=lambda: RemindersConfig())
+    attachments: AttachmentsConfig = AttachmentsConfig()
 
     @property
     def base_dir(self) -> Path:
@@ -242,7 +256,7 @@ class _Section:
     def fail(self, k: str, msg: str) -> ConfigError:
         return ConfigError(msg, key=self.key(k), path=self.path)
 
-    def str(self, k: str, default: str = "") -> str:
+    def text(self, k: str, default: str = "") -> str:
         v = self.data.get(k, default)
         if not isinstance(v, str):
             raise self.fail(k, "harus berupa teks")
@@ -254,27 +268,27 @@ class _Section:
             raise self.fail(k, f"harus berupa angka >= {minimum:g}")
         return float(v)
 
-    def int(self, k: str, default: int, *, minimum: int = 0) -> int:
+    def integer(self, k: str, default: int, *, minimum: int = 0) -> int:
         v = self.data.get(k, default)
         if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
             raise self.fail(k, f"harus berupa bilangan bulat >= {minimum}")
         return v
 
     def choice(self, k: str, default: str, choices: tuple[str, ...]) -> str:
-        v = self.str(k, default)
+        v = self.text(k, default)
         if v not in choices:
             raise self.fail(k, f"harus salah satu dari: {', '.join(choices)} (bukan {v!r})")
         return v
 
     def path_(self, k: str, base: Path, default: str | None = None) -> Path | None:
-        v = self.str(k, default or "")
+        v = self.text(k, default or "")
         if not v:
             return None
         p = Path(v).expanduser()
         return p if p.is_absolute() else (base / p).resolve()
 
     def email(self, k: str, default: str = "", *, required: bool = False) -> str:
-        v = self.str(k, default)
+        v = self.text(k, default)
         if not v and required:
             raise self.fail(k, "wajib diisi dengan alamat email")
         if v and not is_valid_email(v):
@@ -385,11 +399,11 @@ def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
 
     o = _Section(raw, "office", path)
     office = OfficeConfig(
-        name=o.str("name", defaults.OFFICE_NAME),
-        regency=o.str("regency", defaults.OFFICE_REGENCY),
-        timezone=o.str("timezone", defaults.TIMEZONE),
-        address=o.str("address", OfficeConfig.address),
-        camat_name=o.str("camat_name"),
+        name=o.text("name", defaults.OFFICE_NAME),
+        regency=o.text("regency", defaults.OFFICE_REGENCY),
+        timezone=o.text("timezone", defaults.TIMEZONE),
+        address=o.text("address", OfficeConfig.address),
+        camat_name=o.text("camat_name"),
     )
     try:
         ZoneInfo(office.timezone)
@@ -400,13 +414,13 @@ def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
     backend = s.choice("backend", "xlsx", ("google", "xlsx"))
     source = SourceConfig(
         backend=backend,
-        name=s.str("name", "utama"),
-        spreadsheet_id=_spreadsheet_id(s.str("spreadsheet_id")),
-        worksheet=s.str("worksheet"),
+        name=s.text("name", "utama"),
+        spreadsheet_id=_spreadsheet_id(s.text("spreadsheet_id")),
+        worksheet=s.text("worksheet"),
         credentials_file=s.path_("credentials_file", base),
-        api_endpoint=s.str("api_endpoint").rstrip("/"),
-        token_uri=s.str("token_uri"),
-        drive_endpoint=s.str("drive_endpoint").rstrip("/"),
+        api_endpoint=s.text("api_endpoint").rstrip("/"),
+        token_uri=s.text("token_uri"),
+        drive_endpoint=s.text("drive_endpoint").rstrip("/"),
         retry_max_seconds=s.num("retry_max_seconds", defaults.GOOGLE_RETRY_SECONDS),
         timeout_seconds=s.num("timeout_seconds", defaults.GOOGLE_TIMEOUT_SECONDS, minimum=1),
         path=s.path_("path", base),
@@ -426,31 +440,31 @@ def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
     storage = StorageConfig(data_dir=data_dir, archive_dir=archive_dir)
 
     r = _Section(raw, "register", path)
-    register = RegisterConfig(format=r.str("format", defaults.REGISTER_FORMAT))
+    register = RegisterConfig(format=r.text("format", defaults.REGISTER_FORMAT))
     _check_register_format(register.format, r)
 
     m = _Section(raw, "mail", path)
     mail = MailConfig(
         backend=m.choice("backend", "outbox", ("smtp", "gmail", "outbox")),
         sender=m.email("sender", MailConfig.sender, required=True),
-        sender_name=m.str("sender_name", MailConfig.sender_name),
-        smtp_host=m.str("smtp_host", "localhost"),
-        smtp_port=m.int("smtp_port", 0),
+        sender_name=m.text("sender_name", MailConfig.sender_name),
+        smtp_host=m.text("smtp_host", "localhost"),
+        smtp_port=m.integer("smtp_port", 0),
         smtp_security=m.choice("smtp_security", "starttls", ("ssl", "starttls", "none")),
-        smtp_username=m.str("smtp_username"),
-        smtp_password_env=m.str("smtp_password_env"),
+        smtp_username=m.text("smtp_username"),
+        smtp_password_env=m.text("smtp_password_env"),
         smtp_password_file=m.path_("smtp_password_file", base),
         smtp_ca_file=m.path_("smtp_ca_file", base),
         smtp_timeout=m.num("smtp_timeout", defaults.SMTP_TIMEOUT_SECONDS, minimum=1),
         gmail_subject=m.email("gmail_subject"),
-        gmail_endpoint=m.str("gmail_endpoint").rstrip("/"),
+        gmail_endpoint=m.text("gmail_endpoint").rstrip("/"),
         outbox_dir=m.path_("outbox_dir", base, "outbox") or base / "outbox",
         templates_dir=m.path_("templates_dir", base),
-        max_attempts=m.int("max_attempts", defaults.MAIL_MAX_ATTEMPTS, minimum=1),
+        max_attempts=m.integer("max_attempts", defaults.MAIL_MAX_ATTEMPTS, minimum=1),
     )
 
     p = _Section(raw, "ppid", path)
-    ppid = PersonConfig(name=p.str("name", "PPID Pelaksana Kecamatan Jenawi"),
+    ppid = PersonConfig(name=p.text("name", "PPID Pelaksana Kecamatan Jenawi"),
                         email=p.email("email", required=True))
 
     rc = _Section(raw, "recipients", path)
@@ -461,8 +475,8 @@ def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
             raise rc.fail(f"units.{unit}", f"bukan alamat email yang valid: {addr!r}")
         units[str(unit)] = addr.strip()
     recipients = RecipientsConfig(
-        camat=PersonConfig(name=rc.str("camat_name"), email=rc.email("camat_email")),
-        admin=PersonConfig(name=rc.str("admin_name"), email=rc.email("admin_email")),
+        camat=PersonConfig(name=rc.text("camat_name"), email=rc.email("camat_email")),
+        admin=PersonConfig(name=rc.text("admin_name"), email=rc.email("admin_email")),
         units=units,
     )
 
@@ -494,7 +508,7 @@ def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
     for key in col.data:
         if key not in WORKER_COLUMNS:
             raise col.fail(key, f"kolom tidak dikenal; pilihan: {', '.join(WORKER_COLUMNS)}")
-        worker_headers[key] = col.str(key)
+        worker_headers[key] = col.text(key)
 
     return Config(
         path=path,
@@ -513,6 +527,7 @@ def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
         calendar=_calendar_config(raw, path),
         sla=_sla_config(raw, path),
         reminders=_reminders_config(raw, path),
+        attachments=_attachments_config(raw, path),
     )
 
 
@@ -608,14 +623,29 @@ def _sla_config(raw: Mapping[str, Any], path: Path) -> SlaConfig:
             parsed[ComplaintKind(name)] = days
         caps = MappingProxyType(parsed)
     return SlaConfig(
-        register_minutes=s.int("register_minutes", default.register_minutes, minimum=1),
-        classify_minutes=s.int("classify_minutes", default.classify_minutes, minimum=1),
-        ppid_working_days=s.int("ppid_working_days", default.ppid_working_days, minimum=1),
-        answer_minutes=s.int("answer_minutes", default.answer_minutes, minimum=1),
+        register_minutes=s.integer("register_minutes", default.register_minutes, minimum=1),
+        classify_minutes=s.integer("classify_minutes", default.classify_minutes, minimum=1),
+        ppid_working_days=s.integer("ppid_working_days", default.ppid_working_days, minimum=1),
+        answer_minutes=s.integer("answer_minutes", default.answer_minutes, minimum=1),
         caps=caps,
-        information_extension_days=s.int(
+        information_extension_days=s.integer(
             "information_extension_days", default.information_extension_days
         ),
+    )
+
+
+def _attachments_config(raw: Mapping[str, Any], path: Path) -> AttachmentsConfig:
+    """`[attachments]`: size cap per file (MB), download attempts, files per complaint."""
+    a = _Section(raw, "attachments", path)
+    _only_known_keys(a, ("max_mb", "max_attempts", "max_files"))
+    d = AttachmentsConfig()
+    max_mb = a.num("max_mb", d.max_mb, minimum=0)
+    if max_mb <= 0:
+        raise a.fail("max_mb", "harus berupa angka lebih dari 0 (megabyte per berkas)")
+    return AttachmentsConfig(
+        max_mb=max_mb,
+        max_attempts=a.integer("max_attempts", d.max_attempts, minimum=1),
+        max_files=a.integer("max_files", d.max_files, minimum=1),
     )
 
 
@@ -623,7 +653,7 @@ def _reminders_config(raw: Mapping[str, Any], path: Path) -> RemindersConfig:
     """`[reminders]`: escalation after N working days overdue, digest time, duplicates."""
     r = _Section(raw, "reminders", path)
     default = RemindersConfig()
-    text = r.str("digest_time", default.digest_time.strftime("%H:%M"))
+    text = r.text("digest_time", default.digest_time.strftime("%H:%M"))
     try:
         digest = datetime.strptime(text, "%H:%M").time()
     except ValueError as e:
@@ -633,9 +663,9 @@ def _reminders_config(raw: Mapping[str, Any], path: Path) -> RemindersConfig:
     if similarity > 1:
         raise r.fail("duplicate_similarity", "harus di antara 0 dan 1")
     return RemindersConfig(
-        escalate_after_working_days=r.int("escalate_after_working_days",
+        escalate_after_working_days=r.integer("escalate_after_working_days",
                                           default.escalate_after_working_days, minimum=1),
         digest_time=digest,
-        duplicate_window_days=r.int("duplicate_window_days", default.duplicate_window_days),
+        duplicate_window_days=r.integer("duplicate_window_days", default.duplicate_window_days),
         duplicate_similarity=similarity,
     )

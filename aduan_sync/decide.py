@@ -113,8 +113,8 @@ def match_rows(views: Sequence[RowView], complaints: Sequence[Complaint]) -> Mat
     for v in views:
         reg = v.anchor.register_no
         if reg:
-            c = by_reg.get(reg)
-            if c is None:
+            known = by_reg.get(reg)
+            if known is None:
                 result.problems.append(RowProblem(v.index + 2, (
                     f"Nomor register {reg!r} tidak tercatat di buku register aplikasi; baris "
                     "ini tidak diproses. Periksa apakah nomor diketik atau disalin manual."
@@ -126,7 +126,7 @@ def match_rows(views: Sequence[RowView], complaints: Sequence[Complaint]) -> Mat
                 ), reg))
             else:
                 seen.add(reg)
-                result.matched.append((v, c))
+                result.matched.append((v, known))
         elif by_fp.get(v.anchor.fingerprint):
             result.matched.append((v, by_fp[v.anchor.fingerprint].pop(0)))
         else:

@@ -243,6 +243,27 @@ class QueuedMessage:
     eml: bytes
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file uploaded through the form (a Drive link in an answer) and how far its download
+    into the complaint's archive folder got (see attachments.py)."""
+
+    id: int
+    complaint_id: int
+    position: int  # 1-based, in the order the links appear in the answers
+    file_id: str
+    link: str  # canonical https://drive.google.com/open?id=<file_id>
+    name: str  # the name on Drive ("" until the metadata was read)
+    local_name: str  # the safe name in the archive folder's lampiran/ ("" until chosen)
+    size: int | None
+    mime_type: str
+    sha256: str  # of the downloaded bytes ("" until downloaded)
+    status: str  # "pending" | "done" | "too_large" | "failed"
+    attempts: int  # failed download attempts so far
+    last_error: str
+    note: str  # what was added to the complaint's Catatan about this file ("": nothing)
+
+
 class Ledger:
     """The SQLite ledger. Use as a context manager, or call `close()`."""
 
@@ -476,7 +497,7 @@ class Ledger:
     def messages(self, status: str | None = None) -> list[OutboxMessage]:
         sql, params = "SELECT * FROM outbox", ()
         if status:
-            sql, params = sql + " WHERE status = ?", (status,)
+            sql, params = sql + " WHERE status = ?", (status,)  # type: ignore[assignment]
         return [_message(r) for r in self.db.execute(sql + " ORDER BY id", params)]
 
     def mark_sending(self, msg_id: int, now: datetime) -> None:
@@ -519,6 +540,65 @@ class Ledger:
             r[0]: r[1]
             for r in self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         }
+
+    def refresh_queued(self, msg: QueuedMessage) -> bool:
+        """Replace the subject and body of a message that was queued but never tried (same
+        Message-ID), e.g. to list attachments downloaded after it was queued. False when it
+        is unknown or a send was already attempted: a message is never changed once tried."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE outbox SET subject = ?, eml = ? WHERE message_id = ? AND "
+                "status = 'queued' AND attempts = 0 AND eml != ?",
+                (msg.subject, msg.eml, msg.message_id, msg.eml),
+            )
+        return cur.rowcount == 1
+
+    # -- attachments ------------------------------------------------------------------------
+
+    def attachments(self, complaint_id: int | None = None, *,
+                    statuses: Sequence[str] = ()) -> list[Attachment]:
+        """Attachment rows (of one complaint, or all; optionally only some statuses), in
+        complaint and link order."""
+        where, params = [], []
+        if complaint_id is not None:
+            where.append("complaint_id = ?")
+            params.append(complaint_id)
+        if statuses:
+            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params.extend(statuses)
+        sql = "SELECT * FROM attachments" + (f" WHERE {' AND '.join(where)}" if where else "")
+        rows = self.db.execute(sql + " ORDER BY complaint_id, position", params)
+        return [_attachment(r) for r in rows]
+
+    def attachment_keys(self) -> set[tuple[int, str]]:
+        """(complaint id, Drive file id) of every recorded attachment."""
+        return {(r[0], r[1]) for r in self.db.execute(
+            "SELECT complaint_id, file_id FROM attachments")}
+
+    def add_attachments(self, db: sqlite3.Connection,
+                        rows: Sequence[tuple[int, int, str, str]], now: datetime) -> None:
+        """Record links: (complaint id, position, file id, link); known ones are left as they
+        are. Call inside `transaction()`."""
+        db.executemany(
+            "INSERT INTO attachments (complaint_id, position, file_id, link, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (complaint_id, file_id) DO NOTHING",
+            [(*r, _iso(now)) for r in rows],
+        )
+
+    _ATTACHMENT_UPDATABLE = frozenset(
+        {"name", "local_name", "size", "mime_type", "sha256", "status", "attempts",
+         "last_error", "note"}
+    )
+
+    def update_attachment(self, db: sqlite3.Connection, attachment_id: int, now: datetime,
+                          **values: Any) -> None:
+        """Update an attachment's download state. Call inside `transaction()`."""
+        bad = set(values) - self._ATTACHMENT_UPDATABLE
+        if bad:
+            raise LedgerError("Kolom lampiran tidak dikenal.", detail=str(bad))
+        cols = ", ".join(f"{k} = ?" for k in values)
+        db.execute(f"UPDATE attachments SET {cols}, updated_at = ? WHERE id = ?",
+                   (*values.values(), _iso(now), attachment_id))
 
     # -- passes -----------------------------------------------------------------------------
 
@@ -572,6 +652,15 @@ def _complaint(r: sqlite3.Row, written: dict[str, str]) -> Complaint:
         answer_sent_at=_dt(r["answer_sent_at"]),
         closed_at=_dt(r["closed_at"]),
         duplicate_of=r["duplicate_of"],
+    )
+
+
+def _attachment(r: sqlite3.Row) -> Attachment:
+    return Attachment(
+        id=r["id"], complaint_id=r["complaint_id"], position=r["position"],
+        file_id=r["file_id"], link=r["link"], name=r["name"], local_name=r["local_name"],
+        size=r["size"], mime_type=r["mime_type"], sha256=r["sha256"], status=r["status"],
+        attempts=r["attempts"], last_error=r["last_error"], note=r["note"],
     )
 
 

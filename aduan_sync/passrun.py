@@ -179,8 +179,9 @@ class _Pass:
         problems = matching.problems + edit_problems
         r.problems = [{"baris": p.sheet_row, "nomor_register": p.register_no,
                        "pesan": p.message} for p in problems]
-        origin = {"sumber": self.source.describe(), "spreadsheet": snapshot.title,
-                  "lembar_kerja": snapshot.worksheet}
+        origin: dict[str, object] = {"sumber": self.source.describe(),
+                                     "spreadsheet": snapshot.title,
+                                     "lembar_kerja": snapshot.worksheet}
         pairs = self._record(matching, edits, complaints, origin)
         self._archive()
         self._write_back(pairs, hmap)

@@ -210,7 +210,7 @@ class Recorder:
                        escalation=o.escalate and bool(rc.camat.email))
 
     def digest(self, complaints: list[Complaint], failed: list[dict[str, str]]) -> None:
-        to = []
+        to: list[tuple[str, str]] = []
         for person in (self.cfg.recipients.admin, self.cfg.ppid):
             if person.email and person.email not in {a for _, a in to}:
                 to.append((person.name, person.email))
