@@ -38,11 +38,23 @@ def test_whole_numbers_become_int_and_empty_strings_none(value, expected):
     assert out == expected and type(out) is type(expected)
 
 
+def test_decoding_turns_whole_doubles_in_any_notation_into_int():
+    content = (b'{"range": "A1:C2", "values": [["NIK", "HP", "Nilai"], '
+               b'[3.313064501800001E15, 81234567890.0, 2.5, 7, true, ""]]}')
+    row = gp.decode_values(content)[1]
+    assert row == [3313064501800001, 81234567890, 2.5, 7, True, ""]
+    assert [type(v) for v in row[:4]] == [int, int, float, int]
+    assert gp.decode_values(b'{"range": "A1:Z1000", "majorDimension": "ROWS"}') == []
+
+
 def test_convert_values_turns_only_timestamps_into_datetimes_and_keeps_rows_ragged():
     headers, rows = gp.convert_values(
-        [["Stempel waktu", "Jumlah"], [46027.5, 46027.0], [], ["teks"]], None, None)
-    assert headers == ["Stempel waktu", "Jumlah"]
-    assert rows == [[datetime(2026, 1, 5, 12), 46027], [], ["teks"]]
+        gp.decode_values(b'{"values": [["Stempel waktu", "Jumlah", "Catatan"], '
+                         b'[46027.5, 46027.0, ""], [], ["teks"], [46027]]}'), None, None)
+    assert headers == ["Stempel waktu", "Jumlah", "Catatan"]
+    assert rows == [[datetime(2026, 1, 5, 12), 46027, None], [], ["teks"],
+                    [datetime(2026, 1, 5)]]
+    assert type(rows[0][1]) is int
 
 
 @pytest.mark.parametrize("title,row,col,h,w,expected", [

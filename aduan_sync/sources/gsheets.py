@@ -231,8 +231,7 @@ class GoogleSheetSource:
 
     def _values(self, title: str) -> list[list[Any]]:
         url = f"{self.base}{self.spreadsheet_id}/values/{quote(gp.quote_sheet(title), safe='')}"
-        values = self.http.call("GET", url, params=_READ_PARAMS).json().get("values", [])
-        return values if isinstance(values, list) else []
+        return gp.decode_values(self.http.call("GET", url, params=_READ_PARAMS).content)
 
     def _send(self, ws: _Worksheet, plan: gp.WritePlan) -> None:
         widen = plan.width - ws.col_count

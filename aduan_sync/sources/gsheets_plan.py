@@ -59,25 +59,38 @@ def normalize_value(value: Any) -> CellValue:
     return value  # type: ignore[no-any-return]
 
 
+def _number(text: str) -> int | float:
+    x = float(text)
+    return int(x) if x.is_integer() and abs(x) < 2**63 else x
+
+
+def decode_values(content: bytes) -> list[list[Any]]:
+    """The `values` of a `values.get` answer. Whole doubles become int while the JSON is
+    parsed (Google may send a NIK as `3.313064501800001E15`), so no later pass over every
+    cell is needed: a 50,000-row sheet has about a million of them."""
+    data = json.loads(content, parse_float=_number)
+    values = data.get("values", []) if isinstance(data, dict) else []
+    return values if isinstance(values, list) else []
+
+
 def convert_values(
-    values: Sequence[Sequence[Any]],
+    values: Sequence[list[Any]],
     field_aliases: Mapping[str, Sequence[str]] | None,
     worker_headers: Mapping[str, str] | None,
 ) -> tuple[list[str], list[list[CellValue]]]:
-    """Header texts and data rows of an UNFORMATTED_VALUE / SERIAL_NUMBER read.
-
-    Rows stay as ragged as Google sends them; numbers in the timestamp column become datetimes.
-    """
+    """Header texts and data rows of an UNFORMATTED_VALUE / SERIAL_NUMBER read (as decoded by
+    `decode_values`). Rows stay as ragged as Google sends them; empty strings become None;
+    numbers in the timestamp column become datetimes."""
     if not values:
         return [], []
     headers = [cell_text(normalize_value(h)) for h in values[0]]
     ts_col = map_headers(headers, field_aliases, worker_headers).fields.get("timestamp")
     rows: list[list[CellValue]] = []
     for raw in values[1:]:
-        row = [normalize_value(v) for v in raw]
+        row = [None if v == "" else v for v in raw] if "" in raw else raw
         if ts_col is not None and ts_col < len(row):
             v = row[ts_col]
-            if isinstance(v, int | float) and not isinstance(v, bool):
+            if type(v) is int or type(v) is float:
                 row[ts_col] = from_serial(v)
         rows.append(row)
     return headers, rows

@@ -38,6 +38,7 @@ class LoggedRequest:
     principal: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     fault: str | None = None  # what scripted fault answered it, if any
+    server_seconds: float = 0.0  # time the fake spent on it (benchmarks report it apart)
 
     @property
     def body_size(self) -> int:

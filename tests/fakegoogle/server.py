@@ -10,6 +10,7 @@ import contextlib
 import json
 import re
 import socket
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -55,6 +56,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.fake  # type: ignore[attr-defined, no-any-return]
 
     def _handle(self) -> None:
+        self._started = time.perf_counter()
         url = urlsplit(self.path)
         query = parse_qs(url.query, keep_blank_values=True)
         length = int(self.headers.get("Content-Length") or 0)
@@ -137,14 +139,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, answer: Answer, entry: LoggedRequest, truncate: int | None) -> None:
         entry.status = answer.status
-        # Logged before the answer leaves: a client that got its answer finds it counted.
-        self.fake.log.add(entry)
         if isinstance(answer.payload, bytes):
             data = answer.payload
             ctype = answer.content_type or "application/octet-stream"
         else:
             data = json.dumps(answer.payload, ensure_ascii=False).encode()
             ctype = "application/json; charset=UTF-8"
+        entry.server_seconds = time.perf_counter() - self._started
+        # Logged before the answer leaves: a client that got its answer finds it counted.
+        self.fake.log.add(entry)
         self.send_response(answer.status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
