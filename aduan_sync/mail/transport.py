@@ -128,16 +128,20 @@ def check_headers(msg: email.message.Message) -> None:
                 )
 
 
-def flatten(msg: email.message.Message, *, seven_bit: bool = False) -> bytes:
+def flatten(
+    msg: email.message.Message, *, seven_bit: bool = False, keep_bcc: bool = False
+) -> bytes:
     """The message as transmitted: CRLF line ends, `Bcc` removed, headers checked.
 
     With `seven_bit`, 8-bit body parts are re-encoded as base64 first (for a server that does
-    not offer 8BITMIME); the content is unchanged, only its transfer encoding.
+    not offer 8BITMIME); the content is unchanged, only its transfer encoding. `keep_bcc` is for
+    an API that reads recipients from the headers and strips `Bcc` itself (Gmail).
     """
     check_headers(msg)
     out = copy.deepcopy(msg)
-    for name in _HIDDEN_RECIPIENT_HEADERS:
-        del out[name]
+    if not keep_bcc:
+        for name in _HIDDEN_RECIPIENT_HEADERS:
+            del out[name]
     if seven_bit:
         _to_7bit(out)
     buf = io.BytesIO()
