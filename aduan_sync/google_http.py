@@ -175,13 +175,12 @@ def classify_response(resp: requests.Response) -> Failure:
         err = {}
     if isinstance(err, dict):
         message = str(err.get("message") or message)
-        reason = str(err.get("status") or "")
-        for d in err.get("details") or []:
-            if isinstance(d, dict) and d.get("reason"):
-                reason = str(d["reason"])  # google.rpc.ErrorInfo, e.g. SERVICE_DISABLED
-        for e in err.get("errors") or []:
-            if isinstance(e, dict) and e.get("reason") and not reason:
-                reason = str(e["reason"])
+        # The most specific reason wins: google.rpc.ErrorInfo (SERVICE_DISABLED), then the
+        # v3-style errors[].reason (insufficientFilePermissions), then the status name.
+        reasons = [d.get("reason") for d in err.get("details") or [] if isinstance(d, dict)]
+        reasons += [e.get("reason") for e in err.get("errors") or [] if isinstance(e, dict)]
+        reasons.append(err.get("status"))
+        reason = str(next((r for r in reasons if r), ""))
     elif isinstance(err, str):
         message = err  # OAuth-style {"error": "invalid_grant"}
     transient = status in TRANSIENT_STATUSES or (status == 403 and reason in RATE_LIMIT_REASONS)

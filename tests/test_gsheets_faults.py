@@ -132,6 +132,21 @@ def test_a_reader_only_share_fails_the_write_with_the_same_advice(
         run_pass(google_config(sid), fake_clock)
 
 
+def test_a_403_rate_limit_is_retried_like_a_429(fake_google, google_config, fake_clock):
+    sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(1))
+    fake_google.fail("sheets.get", status=403, reason="userRateLimitExceeded")
+    assert len(make_source(google_config(sid), fake_clock).read().rows) == 1
+    assert len(fake_clock.sleeps) == 1
+
+
+def test_a_disabled_sheets_api_says_to_enable_it(fake_google, google_config, fake_clock):
+    sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(1))
+    fake_google.fail("sheets.get", status=403, reason="accessNotConfigured",
+                     message="Google Sheets API has not been used in project 123 before")
+    with pytest.raises(SourcePermanentError, match="Aktifkan Google Sheets API"):
+        make_source(google_config(sid), fake_clock).read()
+
+
 def test_404_says_the_id_is_wrong_or_the_sheet_deleted(fake_google, google_config, fake_clock):
     fake_google.add_spreadsheet(FORM_HEADERS, form_rows(1))
     with pytest.raises(SourcePermanentError) as err:
@@ -200,3 +215,28 @@ def test_works_unchanged_behind_an_https_proxy_with_a_private_ca(
     assert {r.headers["host"] for r in fake_google.requests("sheets.*")} == {
         "sheets.googleapis.com"}
     assert proxy.tls_errors == []
+
+
+def test_the_retry_layer_serves_drive_downloads_too(fake_google, service_account_key, fake_clock):
+    """google_http is shared: a streamed Drive download retried after a 503, and a 404 that
+    carries its status for the caller to word (a missing attachment is not a dead sheet)."""
+    from google.auth.transport.requests import AuthorizedSession
+
+    from aduan_sync.google_auth import load_credentials
+    from aduan_sync.google_http import GoogleHttp, GooglePermanentError
+
+    creds = load_credentials(service_account_key, token_uri=fake_google.token_uri)
+    http = GoogleHttp(AuthorizedSession(creds.credentials), timeout=5, retry_max_seconds=60,
+                      explain=lambda status, _r, _m: f"Lampiran tidak dapat diunduh ({status})",
+                      service="Google Drive", sleep=fake_clock.sleep,
+                      monotonic=fake_clock.monotonic)
+    fid = fake_google.add_file(b"foto" * 1000, "foto.jpg")
+    fake_google.fail("drive.files.download", status=503)
+    url = f"{fake_google.base_url}/drive/v3/files/{fid}"
+    resp = http.call("GET", url, params={"alt": "media"}, stream=True)
+    assert b"".join(resp.iter_content(1024)) == b"foto" * 1000
+    assert http.requests == 2 and len(fake_clock.sleeps) == 1
+    with pytest.raises(GooglePermanentError) as err:
+        http.call("GET", f"{fake_google.base_url}/drive/v3/files/1hilang", params={"alt": "media"})
+    assert err.value.status == 404 and err.value.message == "Lampiran tidak dapat diunduh (404)"
+    assert err.value.reason == "notFound"

@@ -63,6 +63,7 @@ class Fault:
     drop: bool = False
     truncate: int | None = None
     message: str | None = None
+    reason: str | None = None  # errors[].reason, e.g. "rateLimitExceeded"
     seen: int = 0
     fired: int = 0
 

@@ -101,7 +101,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault.status is None:
             return False
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-        err = ApiError(fault.status, fault.message, headers=headers)
+        err = ApiError(fault.status, fault.message, reason=fault.reason, headers=headers)
         self._send(Answer(err.code, err.payload(), err.headers), entry, fault.truncate)
         return True
 
