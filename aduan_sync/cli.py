@@ -82,11 +82,14 @@ def echo_error(message: str, detail: str | None) -> None:
 @click.version_option(__version__, prog_name="aduan-sync")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, log_format: str, log_level: str) -> None:
-    from aduan_sync.logs import setup_logging
+    from aduan_sync.logs import remove_logging, setup_logging
 
     ctx.ensure_object(dict)
     ctx.obj["config"] = config_path
-    setup_logging(log_format, log_level)
+    handler = setup_logging(log_format, log_level)
+    if not ctx.obj.get("process"):
+        # Called in-process (tests, embedding): leave the caller's logging as it was.
+        ctx.call_on_close(lambda: remove_logging(handler))
 
 
 @cli.command(help="Membuat config/ dan templates/ awal di DIR (bawaan: folder ini). "
@@ -350,7 +353,7 @@ def main() -> None:
 
     install_excepthooks()
     try:
-        cli(obj={})
+        cli(obj={"process": True})  # the whole process: logging stays set up until exit
     except AduanSyncError as e:  # pragma: no cover - commands catch their own
         fail(e)
     except KeyboardInterrupt:
