@@ -7,14 +7,15 @@ the ledger, so a pass killed between any two steps is finished by the next one.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from aduan_sync import archive, decide, lifecycle, reminders
+from aduan_sync import archive, attachments, decide, lifecycle, reminders
 from aduan_sync.answers import Answers
 from aduan_sync.classify import classify, load_rules
 from aduan_sync.config import Config
@@ -30,6 +31,7 @@ from aduan_sync.messages import Messenger
 from aduan_sync.model import FORM_FIELDS
 from aduan_sync.progress import track
 from aduan_sync.recorder import Recorder, failed_labels
+from aduan_sync.rekap import pad_grid, rekap_grid
 from aduan_sync.sources import open_source
 from aduan_sync.sources.base import Source, WriteResult
 
@@ -56,7 +58,11 @@ class PassResult:
     sent: int = 0
     mail_retry: int = 0
     mail_failed: int = 0
+    mail_detail: dict[str, Any] = field(default_factory=dict)
     api_requests: int = 0
+    attachments_downloaded: int = 0
+    attachments_pending: int = 0
+    drive_requests: int = 0
     problems: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     duration_seconds: float = 0.0
@@ -64,7 +70,8 @@ class PassResult:
     @property
     def changed(self) -> bool:
         return bool(self.registered or self.restored_rows or self.staff_edits or self.archived
-                    or self.cells_written or self.headers_added or self.queued or self.sent)
+                    or self.cells_written or self.headers_added or self.queued or self.sent
+                    or self.attachments_downloaded)
 
     @property
     def exit_code(self) -> int:
@@ -85,8 +92,11 @@ class PassResult:
             "cells_skipped": self.cells_skipped,
             "headers_added": self.headers_added,
             "mail": {"queued": self.queued, "sent": self.sent, "retry": self.mail_retry,
-                     "failed": self.mail_failed},
+                     "failed": self.mail_failed, **self.mail_detail},
             "api_requests": self.api_requests,
+            "attachments": {"downloaded": self.attachments_downloaded,
+                            "pending": self.attachments_pending,
+                            "drive_requests": self.drive_requests},
             "problems": self.problems,
             "errors": self.errors,
             "duration_seconds": round(self.duration_seconds, 3),
@@ -144,7 +154,8 @@ class _Pass:
         self.tz = cfg.office.tz
         self.cal = cfg.calendar.working_calendar(self.tz)
         self.result = PassResult(started_at=now, source=source.describe())
-        self.messenger = Messenger(cfg, sheet_url=getattr(source, "sheet_url", ""))
+        self.messenger = Messenger(cfg, sheet_url=getattr(source, "sheet_url", ""),
+                                   attachments_of=attachments.context_lookup(ledger))
 
     def run(self) -> PassResult:
         t0 = time.monotonic()
@@ -184,7 +195,9 @@ class _Pass:
                                      "lembar_kerja": snapshot.worksheet}
         pairs = self._record(matching, edits, complaints, origin)
         self._archive()
-        self._write_back(pairs, hmap)
+        pairs = self._attachments(pairs)
+        current = {c.id: c for c in complaints} | {c.id: c for _, c in pairs}
+        self._write_back(pairs, hmap, self._rekap(list(current.values()), snapshot.rekap))
         self._deliver()
 
     def _record(self, matching: decide.Matching, edits: list[decide.StaffEdit],
@@ -246,9 +259,40 @@ class _Pass:
             self.ledger.set_archived(done)
             self.result.archived += len(done)
 
-    def _write_back(self, pairs: list[tuple[decide.RowView, Complaint]], hmap: HeaderMap) -> None:
+    def _attachments(self, pairs: list[tuple[decide.RowView, Complaint]]
+                     ) -> list[tuple[decide.RowView, Complaint]]:
+        """Files uploaded through the form: links recorded on every source, files fetched
+        from Drive on the Google source only. A file that cannot be fetched (403, 404, too
+        large) is an item error (exit 1) and a note in `Catatan`, written by this same pass."""
+        report = attachments.sync_attachments(self.cfg, self.ledger, self.source,
+                                              self.messenger, self.now)
+        r = self.result
+        r.attachments_downloaded = report.downloaded
+        r.attachments_pending = report.pending
+        r.drive_requests = report.requests
+        r.archived += report.archives_written
+        r.errors.extend(report.errors)
+        return [(v, replace(c, note=report.notes.get(c.id, c.note))) for v, c in pairs]
+
+    def _rekap(self, complaints: list[Complaint], existing: list[list[str]] | None
+               ) -> list[list[str]] | None:
+        """The `Rekap` worksheet's new values, or None when the sheet already shows them."""
+        complaints.sort(key=lambda c: (c.year, c.seq))
+        grid = pad_grid(rekap_grid(complaints, self.now, self.tz,
+                                   self.cfg.classification.categories))
+        old = pad_grid(existing or [])
+        while old and not any(old[-1]):
+            old.pop()
+        if existing is not None and old == grid:
+            return None
+        return pad_grid(grid, height=len(old))
+
+    def _write_back(self, pairs: list[tuple[decide.RowView, Complaint]], hmap: HeaderMap,
+                    rekap: list[list[str]] | None) -> None:
         plan = decide.plan_writes(pairs, hmap, self.tz)
-        result = self.source.write(plan.batch) if plan.batch else WriteResult(written=0)
+        batch = dataclasses.replace(plan.batch, rekap=rekap)
+        plan.batch = batch
+        result = self.source.write(batch) if batch else WriteResult(written=0)
         r = self.result
         r.api_requests += result.requests
         r.cells_written = result.written
@@ -262,11 +306,17 @@ class _Pass:
         self.ledger.record_written(plan.in_sync + written)
 
     def _deliver(self) -> None:
-        report = deliver_pending(self.ledger, self.transport, now=self.now,
-                                 max_attempts=self.cfg.mail.max_attempts)
-        self.result.sent = report.sent
-        self.result.mail_retry = report.retried
-        self.result.mail_failed = report.failed
+        # One connection for the whole pass, closed politely (QUIT) when it ends.
+        with self.transport as transport:
+            report = deliver_pending(self.ledger, transport, now=self.now,
+                                     max_attempts=self.cfg.mail.max_attempts)
+        r = self.result
+        r.sent, r.mail_retry, r.mail_failed = report.sent, report.retried, report.failed
+        r.mail_detail = {"resent_after_crash": report.resent_after_crash,
+                         "deferred": report.deferred, "stopped": report.stopped,
+                         "refused": report.refused}
+        if report.stopped:
+            r.errors.append(f"Pengiriman email dihentikan untuk proses ini: {report.stopped}")
         if report.failed:
             self._note_failed_mail()
 

@@ -268,3 +268,14 @@ def test_ledger_and_data_folder_are_private(cfg, book):
     run_pass(cfg, now=NOW, env={})
     assert stat.S_IMODE(cfg.storage.ledger_path.stat().st_mode) == 0o600
     assert stat.S_IMODE(os.stat(cfg.storage.data_dir).st_mode) == 0o700
+
+
+def test_rekap_sheet_is_created_and_refreshed_in_the_same_write(cfg, book):
+    run_pass(cfg, now=NOW, env={})
+    wb = openpyxl.load_workbook(book)
+    assert "Rekap" in wb.sheetnames and wb.sheetnames[0] == "Tanggapan Formulir 1"
+    cells = [str(c.value) for row in wb["Rekap"].iter_rows() for c in row if c.value]
+    assert "REKAP ADUAN MASYARAKAT" in cells
+    assert "Infrastruktur dan Pembangunan" in cells
+    assert "001/ADUAN/XI/2026" in cells  # overdue at NOW (deadline Monday 16:00)
+    assert all(c.data_type != "f" for row in wb["Rekap"].iter_rows() for c in row)

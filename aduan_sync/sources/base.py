@@ -29,6 +29,7 @@ class SheetSnapshot:
     headers: list[str]
     rows: list[list[CellValue]]  # data rows; rows[i] is sheet row i + 2 (row 1 is the header)
     requests: int = 0  # API requests this read cost (0 for local files)
+    rekap: list[list[str]] | None = None  # texts of the `Rekap` worksheet; None: no such tab
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,11 @@ class WriteBatch:
 
     add_headers: list[str] = field(default_factory=list)
     updates: list[CellUpdate] = field(default_factory=list)
+    #: The whole `Rekap` worksheet (created if missing), rectangular; None: leave it alone.
+    rekap: list[list[str]] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.add_headers or self.updates)
+        return bool(self.add_headers or self.updates or self.rekap is not None)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from aduan_sync.errors import SourceBusyError, SourceError
 from aduan_sync.headers import map_headers, normalize_header
 from aduan_sync.identity import cell_text, locate_rows
 from aduan_sync.model import FORM_FIELDS
+from aduan_sync.rekap import REKAP_SHEET
 from aduan_sync.sources.base import (
     CellValue,
     SheetSnapshot,
@@ -117,12 +118,17 @@ class XlsxSource:
         try:
             ws = self._pick_sheet(wb)
             headers, rows = _grid(ws.iter_rows(values_only=True))
+            rekap = None
+            if REKAP_SHEET in wb.sheetnames and ws.title != REKAP_SHEET:
+                rekap = [[cell_text(v) for v in r]
+                         for r in wb[REKAP_SHEET].iter_rows(values_only=True)]
             return SheetSnapshot(
                 title=self.path.stem,
                 worksheet=ws.title,
                 timezone=self.timezone,
                 headers=headers,
                 rows=rows,
+                rekap=rekap,
             )
         finally:
             wb.close()
@@ -157,7 +163,9 @@ class XlsxSource:
                 continue
             _set(ws, idx + 2, col + 1, u.value)
             written += 1
-        if written or batch.add_headers:
+        if batch.rekap is not None:
+            _write_rekap(wb, batch.rekap)
+        if written or batch.add_headers or batch.rekap is not None:
             self._save(wb)
         wb.close()
         return WriteResult(written=written, skipped=skipped)
@@ -177,6 +185,17 @@ class XlsxSource:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def _write_rekap(wb: Workbook, grid: list[list[str]]) -> None:
+    """Replace the `Rekap` worksheet's values (created at the end if missing), as text."""
+    ws = wb[REKAP_SHEET] if REKAP_SHEET in wb.sheetnames else wb.create_sheet(REKAP_SHEET)
+    for r, row in enumerate(grid, start=1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c)
+            cell.value = value or None
+            if value:
+                cell.data_type = "s"
 
 
 def _set(ws: Worksheet, row: int, col: int, value: str) -> None:
