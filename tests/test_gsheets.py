@@ -338,3 +338,53 @@ def test_the_sheet_link_opens_the_response_tab_once_read(fake_google, google_con
     src.read()
     gid = fake_google.sheet(sid, "Form Responses 1").sheet_id
     assert gid != 0 and src.sheet_url.endswith(f"/edit#gid={gid}")
+
+
+REKAP = [["REKAP ADUAN MASYARAKAT", "", ""], ["Status", "Bulan Ini", "Tahun Ini"],
+         ["Terdaftar", "3", "12"], ["=SUM(A1)", "", ""]]
+
+
+def test_the_rekap_tab_is_read_in_the_same_request_as_the_responses(fake_google, google_config):
+    sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(2),
+                                      extra_sheets={"Rekap": [["REKAP"], ["Terdaftar", 3]]})
+    snap = make_source(google_config(sid)).read()
+    assert snap.rekap == [["REKAP"], ["Terdaftar", "3"]]
+    assert snap.requests == 2 and fake_google.counts()["sheets.values.batchGet"] == 1
+    assert len(snap.rows) == 2
+    no_tab = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(1))
+    assert make_source(google_config(no_tab)).read().rekap is None
+
+
+@pytest.mark.parametrize("widen", [True, False])
+def test_a_missing_rekap_tab_is_created_within_the_single_write(fake_google, google_config,
+                                                                 widen):
+    headers = FORM_HEADERS if widen else [*FORM_HEADERS, REGISTER, STATUS, CATEGORY]
+    sid = fake_google.add_spreadsheet(headers, form_rows(3))
+    src = make_source(google_config(sid))
+    snap = src.read()
+    batch = register_all(snap, src.cfg)
+    result = src.write(WriteBatch(batch.add_headers, batch.updates, rekap=REKAP))
+    assert snap.requests + result.requests == 4
+    assert fake_google.count("sheets.*Update") == 1
+    assert fake_google.values(sid, "Rekap") == [["REKAP ADUAN MASYARAKAT"], *REKAP[1:3],
+                                                ["=SUM(A1)"]]
+    assert not isinstance(fake_google.values(sid, "Rekap")[3][0], Formula)
+    assert all(r[REGISTER] == number_for(r["Nama Lengkap"]) for r in fake_google.records(sid))
+
+
+def test_a_shorter_rekap_clears_the_rows_left_below_and_grows_the_tab_when_longer(
+    fake_google, google_config
+):
+    old = [["lama"]] * 5
+    sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(1), extra_sheets={"Rekap": old})
+    fake_google.sheet(sid, "Rekap").row_count = 5
+    src = make_source(google_config(sid))
+    src.read()
+    shorter = [["baru", "", ""], ["", "", ""], ["", "", ""], ["", "", ""], ["", "", ""]]
+    assert src.write(WriteBatch(rekap=shorter)).requests == 2
+    assert fake_google.values(sid, "Rekap") == [["baru"]]
+    longer = [[f"baris {i}", "x", "y"] for i in range(8)]
+    src.read()
+    src.write(WriteBatch(rekap=longer))
+    assert fake_google.values(sid, "Rekap") == longer
+    assert fake_google.sheet(sid, "Rekap").row_count == 8

@@ -134,7 +134,15 @@ def test_chunks_stay_under_the_byte_limit_as_requests_encodes_them():
 
 
 def test_update_cells_writes_string_values_so_nothing_becomes_a_formula():
-    (req,) = gp.update_cells(7, [gp.Block(1, 2, [["=1+1"]])])
-    assert req["updateCells"]["rows"][0]["values"][0] == {"userEnteredValue":
-                                                           {"stringValue": "=1+1"}}
+    (req,) = gp.update_cells(7, [gp.Block(1, 2, [["=1+1", ""]])])
+    assert req["updateCells"]["rows"][0]["values"] == [
+        {"userEnteredValue": {"stringValue": "=1+1"}}, {}]  # {} clears under the mask
     assert req["updateCells"]["start"] == {"sheetId": 7, "rowIndex": 1, "columnIndex": 2}
+
+
+def test_grid_requests_grow_only_what_is_short_and_remember_it():
+    tab = gp.Tab(3, "Rekap", 10, 6)
+    assert gp.grid_requests(tab, 12, 4) == [
+        {"appendDimension": {"sheetId": 3, "dimension": "ROWS", "length": 2}}]
+    assert (tab.row_count, tab.col_count) == (12, 6)
+    assert gp.grid_requests(tab, 12, 6) == []

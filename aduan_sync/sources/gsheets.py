@@ -30,6 +30,7 @@ from aduan_sync.errors import SourcePermanentError
 from aduan_sync.google_auth import GoogleCredentials, load_credentials, scopes_for
 from aduan_sync.google_http import GoogleHttp
 from aduan_sync.headers import map_headers
+from aduan_sync.rekap import REKAP_SHEET
 from aduan_sync.sources import gsheets_plan as gp
 from aduan_sync.sources.base import SheetSnapshot, WriteBatch, WriteResult
 
@@ -49,19 +50,14 @@ _READ_PARAMS = {
 }
 
 
-@dataclass
-class _Worksheet:
-    sheet_id: int
-    title: str
-    row_count: int
-    col_count: int
-
-
 @dataclass(frozen=True)
 class _Meta:
     title: str
     timezone: str
-    sheets: list[_Worksheet]
+    sheets: list[gp.Tab]
+
+    def tab(self, title: str) -> gp.Tab | None:
+        return next((s for s in self.sheets if s.title == title), None)
 
 
 class GoogleSheetSource:
@@ -114,15 +110,22 @@ class GoogleSheetSource:
         ]
 
     def read(self) -> SheetSnapshot:
-        """Metadata and every value of the worksheet: 2 requests (3 when the worksheet must be
-        found by its header because it is neither configured nor named like a form's)."""
+        """Metadata and every value of the worksheet (and of the `Rekap` tab): 2 requests (3
+        when the worksheet must be found by its header: neither configured nor named like a
+        form's)."""
         before = self.http.requests
         meta = self._metadata()
         ws = self._worksheet(meta)
         self._sheet_gid = ws.sheet_id
-        headers, rows = gp.convert_values(
-            self._values(ws.title), self.cfg.field_aliases, self.cfg.worker_headers
-        )
+        rekap = None
+        if ws.title != REKAP_SHEET and meta.tab(REKAP_SHEET):
+            # The worker's own `Rekap` tab rides in the same read (values.batchGet).
+            values, rekap_values = self._batch_values([ws.title, REKAP_SHEET])
+            rekap = gp.texts(rekap_values)
+        else:
+            values = self._values(ws.title)
+        headers, rows = gp.convert_values(values, self.cfg.field_aliases,
+                                          self.cfg.worker_headers)
         self._snapshot = SheetSnapshot(
             title=meta.title,
             worksheet=ws.title,
@@ -130,11 +133,15 @@ class GoogleSheetSource:
             headers=headers,
             rows=rows,
             requests=self.http.requests - before,
+            rekap=rekap,
         )
         return self._snapshot
 
     def write(self, batch: WriteBatch) -> WriteResult:
-        """Re-read, re-locate rows by anchor, compare-and-set, write: 2 requests (0 if empty)."""
+        """Re-read, re-locate rows by anchor, compare-and-set, write: 2 requests (0 if empty).
+
+        `batch.rekap` replaces the `Rekap` tab's values (the tab is created if missing) in the
+        same write request; it belongs to the worker, so it is not compared first."""
         if not batch:
             return WriteResult(written=0)
         before = self.http.requests
@@ -145,8 +152,9 @@ class GoogleSheetSource:
         )
         plan = gp.plan_write(headers, rows, batch, self.cfg.field_aliases,
                              self.cfg.worker_headers)
-        if plan.cells:
-            self._send(ws, plan)
+        rekap = batch.rekap if batch.rekap and ws.title != REKAP_SHEET else None
+        if plan.cells or rekap:
+            self._send(meta, ws, plan, rekap)
         return WriteResult(plan.written, plan.skipped, self.http.requests - before)
 
     # -- plumbing --------------------------------------------------------------------------
@@ -185,13 +193,13 @@ class GoogleSheetSource:
             if p.get("sheetType", "GRID") != "GRID":
                 continue  # charts on their own sheet hold no cells
             grid = p.get("gridProperties", {})
-            sheets.append(_Worksheet(int(p.get("sheetId", 0)), str(p.get("title", "")),
+            sheets.append(gp.Tab(int(p.get("sheetId", 0)), str(p.get("title", "")),
                                      int(grid.get("rowCount", 0)),
                                      int(grid.get("columnCount", 0))))
         self._meta = _Meta(str(props.get("title", "")), str(props.get("timeZone", "")), sheets)
         return self._meta
 
-    def _worksheet(self, meta: _Meta) -> _Worksheet:
+    def _worksheet(self, meta: _Meta) -> gp.Tab:
         """The configured worksheet, else the form's response sheet, else the first sheet
         whose header row has a timestamp column."""
         by_title = {s.title: s for s in meta.sheets}
@@ -211,7 +219,7 @@ class GoogleSheetSource:
                 return s
         return self._first_with_timestamp(meta)
 
-    def _first_with_timestamp(self, meta: _Meta) -> _Worksheet:
+    def _first_with_timestamp(self, meta: _Meta) -> gp.Tab:
         # One values.batchGet of every sheet's first row: the one extra request, paid only
         # when the sheet is neither configured nor named like a form's response sheet.
         ranges = [f"{gp.quote_sheet(s.title)}!1:1" for s in meta.sheets]
@@ -233,21 +241,44 @@ class GoogleSheetSource:
         url = f"{self.base}{self.spreadsheet_id}/values/{quote(gp.quote_sheet(title), safe='')}"
         return gp.decode_values(self.http.call("GET", url, params=_READ_PARAMS).content)
 
-    def _send(self, ws: _Worksheet, plan: gp.WritePlan) -> None:
-        widen = plan.width - ws.col_count
-        if widen > 0:
-            # Columns must exist before cells are written in them; appendDimension rides in
-            # the same (atomic) batchUpdate so widening costs no extra request.
+    def _batch_values(self, titles: list[str]) -> list[list[list[Any]]]:
+        ranges = [gp.quote_sheet(t) for t in titles]
+        answer = self.http.call("GET", f"{self.base}{self.spreadsheet_id}/values:batchGet",
+                                params={"ranges": ranges, **_READ_PARAMS})
+        found = gp.decode_value_ranges(answer.content)
+        return found + [[]] * (len(titles) - len(found))
+
+    def _send(self, meta: _Meta, ws: gp.Tab, plan: gp.WritePlan,
+              rekap: list[list[str]] | None) -> None:
+        """One request: values.batchUpdate (RAW) when every cell fits its grid, else one
+        spreadsheets.batchUpdate that first widens the grid / adds the `Rekap` tab (so the
+        change costs no extra request), then writes the cells with updateCells."""
+        grow = gp.grid_requests(ws, 0, plan.width)
+        rekap_tab = meta.tab(REKAP_SHEET)
+        if rekap:
+            height, width = len(rekap), max(len(r) for r in rekap)
+            if rekap_tab is None:
+                new_id = max((t.sheet_id for t in meta.sheets), default=0) + 1
+                rekap_tab = gp.Tab(new_id, REKAP_SHEET, height, width)
+                grow.append(gp.add_sheet_request(rekap_tab))
+                meta.sheets.append(rekap_tab)
+            else:
+                grow += gp.grid_requests(rekap_tab, height, width)
+        rekap_rows: list[list[str | None]] = [list(r) for r in rekap or []]
+        rekap_block = [gp.Block(0, 0, rekap_rows)] if rekap_rows else []
+        if grow:
+            assert rekap_tab is not None or not rekap
             parts = gp.update_cells(ws.sheet_id, gp.blocks(plan.cells, allow_gaps=False))
-            groups = gp.chunk(parts, self.max_write_bytes)
-            groups[0].insert(0, {"appendDimension": {
-                "sheetId": ws.sheet_id, "dimension": "COLUMNS", "length": widen}})
+            if rekap_tab is not None:
+                parts += gp.update_cells(rekap_tab.sheet_id, rekap_block)
+            groups = gp.chunk(parts, self.max_write_bytes) or [[]]
+            groups[0][:0] = grow  # dimensions first: cells beyond the old grid need them
             for group in groups:
                 self.http.call("POST", f"{self.base}{self.spreadsheet_id}:batchUpdate",
                                json={"requests": group})
-            ws.col_count += widen
             return
         data = gp.value_ranges(ws.title, gp.blocks(plan.cells, allow_gaps=True))
+        data += gp.value_ranges(REKAP_SHEET, rekap_block)
         for group in gp.chunk(data, self.max_write_bytes):
             self.http.call("POST", f"{self.base}{self.spreadsheet_id}/values:batchUpdate",
                            json={"valueInputOption": "RAW", "data": group,

@@ -73,6 +73,19 @@ def decode_values(content: bytes) -> list[list[Any]]:
     return values if isinstance(values, list) else []
 
 
+def decode_value_ranges(content: bytes) -> list[list[list[Any]]]:
+    """The `values` of each range of a `values.batchGet` answer, decoded like
+    `decode_values`."""
+    data = json.loads(content, parse_float=_number)
+    ranges = data.get("valueRanges", []) if isinstance(data, dict) else []
+    return [vr.get("values", []) if isinstance(vr, dict) else [] for vr in ranges]
+
+
+def texts(values: Sequence[Sequence[Any]]) -> list[list[str]]:
+    """A worksheet's cells as the text the worker compares (the `Rekap` tab)."""
+    return [[cell_text(normalize_value(v)) for v in row] for row in values]
+
+
 def convert_values(
     values: Sequence[list[Any]],
     field_aliases: Mapping[str, Sequence[str]] | None,
@@ -94,6 +107,33 @@ def convert_values(
                 row[ts_col] = from_serial(v)
         rows.append(row)
     return headers, rows
+
+
+@dataclass
+class Tab:
+    """A worksheet as the metadata describes it (the grid size is what limits writes)."""
+
+    sheet_id: int
+    title: str
+    row_count: int
+    col_count: int
+
+
+def grid_requests(tab: Tab, rows: int, cols: int) -> list[dict[str, Any]]:
+    """`appendDimension` requests that make `tab` at least `rows` x `cols` (updates `tab`)."""
+    out = []
+    for dim, have, need in (("ROWS", tab.row_count, rows), ("COLUMNS", tab.col_count, cols)):
+        if need > have:
+            out.append({"appendDimension": {"sheetId": tab.sheet_id, "dimension": dim,
+                                            "length": need - have}})
+    tab.row_count, tab.col_count = max(tab.row_count, rows), max(tab.col_count, cols)
+    return out
+
+
+def add_sheet_request(tab: Tab) -> dict[str, Any]:
+    return {"addSheet": {"properties": {
+        "sheetId": tab.sheet_id, "title": tab.title,
+        "gridProperties": {"rowCount": tab.row_count, "columnCount": tab.col_count}}}}
 
 
 @dataclass(frozen=True)
@@ -221,7 +261,9 @@ def update_cells(sheet_id: int, parts: Iterable[Block]) -> list[dict[str, Any]]:
     return [
         {"updateCells": {
             "start": {"sheetId": sheet_id, "rowIndex": b.row, "columnIndex": b.col},
-            "rows": [{"values": [{"userEnteredValue": {"stringValue": v}} for v in row]}
+            # An empty CellData under the field mask clears the cell (as "" does with RAW).
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": v}} if v else {}
+                                 for v in row]}
                      for row in b.values],
             "fields": "userEnteredValue",
         }}
