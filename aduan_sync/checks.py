@@ -53,10 +53,10 @@ def run_check(cfg: Config) -> CheckReport:
             f"Variabel lingkungan {cfg.mail.smtp_password_env} (kata sandi SMTP) belum diisi.")
     try:
         source = open_source(cfg)
+        snapshot = source.read()  # first: details() then describes the same read, no new request
         details = getattr(source, "details", None)
         if callable(details):
             report.lines += details()
-        snapshot = source.read()
     except AduanSyncError as e:
         report.problems.append(f"Lembar kerja tidak dapat dibaca: {e.message}")
         return report

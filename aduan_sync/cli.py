@@ -347,6 +347,33 @@ def report(ctx: click.Context, month: str | None, year: int | None, fmt: str,
     click.echo(f"Laporan Penanganan Pengaduan Masyarakat {period.label}: ditulis ke {path}")
 
 
+@cli.group("auth", help="Izin akses Google untuk kantor tanpa akun layanan (service account).")
+def auth_group() -> None:
+    pass
+
+
+@auth_group.command("login", help="Masuk dengan akun Google kantor (OAuth, aplikasi terpasang) "
+                                  "dan simpan tokennya ke `[source] credentials_file` (izin "
+                                  "0600). Perlu berkas client secret dari Google Cloud Console.")
+@click.option("--client-secrets", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="Berkas JSON OAuth client (jenis: Desktop app).")
+@click.option("--no-browser", is_flag=True, help="Jangan membuka peramban otomatis; "
+                                                 "tampilkan tautannya saja.")
+@click.pass_context
+@domain_errors
+def auth_login(ctx: click.Context, client_secrets: Path, no_browser: bool) -> None:
+    from aduan_sync.google_auth import login, scopes_for
+
+    cfg = load_config(ctx)
+    out = cfg.source.credentials_file
+    if out is None:
+        raise config_mod.ConfigError("wajib diisi: lokasi penyimpanan token",
+                                     key="source.credentials_file", path=cfg.path)
+    creds = login(client_secrets, out, scopes_for(cfg), open_browser=not no_browser)
+    click.echo(f"Token tersimpan di {out} (izin 0600) untuk {creds.email or 'akun ini'}.")
+    click.echo("Langkah berikutnya: `aduan-sync check`.")
+
+
 def main() -> None:
     """Console-script entry point."""
     from aduan_sync.logs import install_excepthooks

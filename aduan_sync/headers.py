@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from aduan_sync.model import FORM_FIELDS, REQUIRED_FORM_FIELDS, WORKER_COLUMNS
 
@@ -22,7 +23,7 @@ def normalize_header(text: object) -> str:
     return _SPACE.sub(" ", str(text)).strip().casefold()
 
 
-@dataclass(frozen=True)
+@dataclass
 class HeaderMap:
     """Where each known field and worker column sits in one worksheet (0-based indexes)."""
 
@@ -34,7 +35,7 @@ class HeaderMap:
     missing_worker: list[str] = field(default_factory=list)  # worker column keys not found
     duplicates: list[str] = field(default_factory=list)  # header texts that appear twice
 
-    @property
+    @cached_property
     def form_columns(self) -> list[int]:
         """Indexes of every column that is not a worker column (the citizen's answers)."""
         worker = set(self.worker.values())

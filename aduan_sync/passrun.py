@@ -179,6 +179,8 @@ class _Pass:
         cfg, r = self.cfg, self.result
         snapshot = self.source.read()
         r.api_requests += snapshot.requests
+        # Known only after the read: the link to the response tab itself (its gid).
+        self.messenger.sheet_url = getattr(self.source, "sheet_url", "")
         hmap = map_headers(snapshot.headers, cfg.field_aliases, cfg.worker_headers)
         check_layout(hmap)
         views = decide.build_views(snapshot, hmap, self.tz)
@@ -250,7 +252,8 @@ class _Pass:
         try:
             for c in track(self.ledger.complaints(unarchived_only=True), "Menulis arsip aduan"):
                 sha, _ = archive.write_complaint(self.cfg.storage.archive_dir, c,
-                                                 self.messenger.formulir)
+                                                 self.messenger.formulir,
+                                                 attachments.archive_entries(self.ledger, c.id))
                 done.append((c.id, sha))
         except ArchiveError as e:
             self.result.errors.append(e.message)  # disk full or read-only: next pass retries

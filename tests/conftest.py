@@ -13,6 +13,8 @@ import pytest
 
 from aduan_sync import config as config_mod
 
+pytest_plugins = ["tests.fakegoogle.fixtures"]
+
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
 FORM_HEADERS = [
