@@ -14,7 +14,17 @@ import pytest
 from aduan_sync.errors import SourceBusyError
 from aduan_sync.ledger import Ledger
 from aduan_sync.passrun import run_pass
-from tests.conftest import AID, FORM_HEADERS, LIGHT, ROAD, at, edit_book, form_row, read_book, write_book
+from tests.conftest import (
+    AID,
+    FORM_HEADERS,
+    LIGHT,
+    ROAD,
+    at,
+    edit_book,
+    form_row,
+    read_book,
+    write_book,
+)
 
 NOW = at(2026, 11, 24, 9, 0)  # a Tuesday
 
@@ -183,7 +193,7 @@ def test_incomplete_complaint_asks_for_clarification(cfg, workspace):
     path = workspace / "form.xlsx"
     row = form_row(at(2026, 11, 23, 8), ROAD, name="", phone="", email="tanpa-email")
     write_book(path, FORM_HEADERS, naive([row]))
-    result = run_pass(cfg, now=NOW, env={})
+    assert run_pass(cfg, now=NOW, env={}).registered == ["001/ADUAN/XI/2026"]
     got = read_book(path)[0]
     assert got["Status"] == "Perlu Klarifikasi"
     assert str(got["Kelengkapan"]).startswith("Perlu Klarifikasi:")
