@@ -6,15 +6,28 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean install
+.PHONY: demo test lint bench clean install lock
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Dependencies come pinned from requirements.lock (the tested set), the project itself last.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Re-resolve the dependencies of pyproject.toml in a clean environment and pin them.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet '.[dev]'
+	{ echo '# Pinned, tested set of every package `make` installs (runtime + dev).'; \
+	  echo '# Regenerate with `make lock` after changing dependencies in pyproject.toml.'; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable | grep -vi '^aduan'; } > requirements.lock
+	rm -rf .lock-venv
 
 demo: $(STAMP)
 	$(BIN)/aduan-sync demo
