@@ -49,7 +49,17 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600, *, durable: bool = 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if durable:
+        _fsync_dir(path.parent)  # the rename itself survives a power cut
     return True
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def flush_to_disk() -> None:

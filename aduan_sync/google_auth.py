@@ -9,9 +9,7 @@ that the worker then uses like a key. Both are read from `[source] credentials_f
 from __future__ import annotations
 
 import json
-import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from google.oauth2 import service_account
 
 from aduan_sync.config import Config
 from aduan_sync.errors import ConfigError
+from aduan_sync.fsutil import write_atomic
 
 SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 DRIVE_READONLY_SCOPE = "https://www.googleapis.com/auth/drive.readonly"
@@ -130,19 +129,10 @@ def key_file_warning(path: Path) -> str | None:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write a secret atomically with mode 0600 (never readable by others, not even briefly)."""
+    """Write a secret atomically with mode 0600 (never readable by others, not even briefly:
+    the temporary file is created 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text.encode("utf-8"), 0o600)
 
 
 def login(

@@ -13,11 +13,11 @@ import email.message
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from aduan_sync.errors import MailConnectionError, MailPermanentError
+from aduan_sync.fsutil import write_atomic
 from aduan_sync.mail.transport import Refused, check_recipients, flatten
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]")
@@ -80,19 +80,6 @@ class OutboxTransport:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so a reader sees the old file or the whole new one, never half."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".eml")  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # make the rename itself durable
-    finally:
-        os.close(dir_fd)
+    """Write `data` to `path` so a reader sees the old file or the whole new one, never half,
+    durable (file and rename fsynced) before the message counts as sent."""
+    write_atomic(path, data, 0o600)
