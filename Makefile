@@ -39,8 +39,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check aduan_sync tests benchmarks
 	$(BIN)/mypy aduan_sync
 
+# Not part of the tests; about 9 minutes. BENCH_ARGS="--help" lists the options.
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache .mypy_cache .ruff_cache

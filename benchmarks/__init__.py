@@ -1,0 +1,1 @@
+"""Benchmarks of aduan-sync against the fake Google server (`make bench`; not part of the tests)."""
