@@ -255,8 +255,10 @@ class _Pass:
                                                  self.messenger.formulir,
                                                  attachments.archive_entries(self.ledger, c.id))
                 done.append((c.id, sha))
-        except ArchiveError as e:
-            self.result.errors.append(e.message)  # disk full or read-only: next pass retries
+        except ArchiveError as e:  # disk full or read-only: next pass retries
+            # The detail (ENOSPC, EROFS …) tells the operator which of the two it is.
+            self.result.errors.append(f"{e.message} (Rincian teknis: {e.detail})"
+                                      if e.detail else e.message)
         if done:
             flush_to_disk()
             self.ledger.set_archived(done)
@@ -320,6 +322,10 @@ class _Pass:
                          "refused": report.refused}
         if report.stopped:
             r.errors.append(f"Pengiriman email dihentikan untuk proses ini: {report.stopped}")
+        # A message refused on its own (4xx: tried again later; 5xx: given up; some recipients
+        # refused) is an item error too; without this it left no trace in the pass's output.
+        r.errors += [f"Email {mid}: {err}" for mid, err in report.errors.items()
+                     if err != report.stopped]
         if report.failed:
             self._note_failed_mail()
 
