@@ -2,15 +2,17 @@
 
 `<archive_dir>/<year>/<register number made filename-safe>/` holds `aduan.json` (every answer,
 the register data, where the row came from, a SHA-256 of the answers) and `formulir.html`, a
-readable "Formulir Aduan" with the office's letterhead. Folders 0700, files 0600, atomic
-writes; writing the same complaint again changes no file.
+readable "Formulir Aduan" with the office's letterhead. Files uploaded through the form go
+in its `lampiran/` sub-folder (attachments.py) and are listed in `aduan.json` under
+`lampiran`. Folders 0700, files 0600, atomic writes; writing the same complaint again changes
+no file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +22,20 @@ from aduan_sync.ledger import Complaint
 from aduan_sync.register import filename_safe
 
 ARCHIVE_VERSION = 1
+#: Sub-folder of a complaint's folder for its attachments: an uploaded file named `aduan.json`
+#: can never replace the archive record.
+ATTACHMENTS_DIR = "lampiran"
 
 
 def folder_for(archive_dir: Path, c: Complaint) -> Path:
     return archive_dir / str(c.year) / filename_safe(c.register_no)
 
 
-def archive_record(c: Complaint) -> dict[str, Any]:
-    """The content of `aduan.json`: what was received and how it was registered."""
-    return {
+def archive_record(c: Complaint,
+                   attachments: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """The content of `aduan.json`: what was received and how it was registered (and, when
+    the complaint has attachments, each file: name, size, MIME type, SHA-256, Drive link)."""
+    record: dict[str, Any] = {
         "versi": ARCHIVE_VERSION,
         "nomor_register": c.register_no,
         "tahun": c.year,
@@ -45,15 +52,26 @@ def archive_record(c: Complaint) -> dict[str, Any]:
             "kelengkapan": c.completeness,
         },
     }
+    if attachments:
+        # Only when there are some: the record of a complaint without files keeps its bytes.
+        record["lampiran"] = [dict(a) for a in attachments]
+    return record
+
+
+def record_bytes(c: Complaint, attachments: Sequence[Mapping[str, Any]] = ()) -> bytes:
+    """`aduan.json` exactly as written (its SHA-256 is what the ledger keeps)."""
+    data = json.dumps(archive_record(c, attachments), ensure_ascii=False, indent=2,
+                      sort_keys=True)
+    return (data + "\n").encode("utf-8")
 
 
 def write_complaint(
-    archive_dir: Path, c: Complaint, render_formulir: Callable[[Complaint], str]
+    archive_dir: Path, c: Complaint, render_formulir: Callable[[Complaint], str],
+    attachments: Sequence[Mapping[str, Any]] = (),
 ) -> tuple[str, bool]:
     """Write the complaint's folder. Returns (SHA-256 of aduan.json, whether any file changed)."""
     folder = folder_for(archive_dir, c)
-    data = json.dumps(archive_record(c), ensure_ascii=False, indent=2, sort_keys=True)
-    blob = (data + "\n").encode("utf-8")
+    blob = record_bytes(c, attachments)
     try:
         changed = write_atomic(folder / "formulir.html", render_formulir(c).encode("utf-8"),
                                durable=False)

@@ -141,6 +141,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             UNIQUE (complaint_id, file_id)
         );
         CREATE INDEX attachments_status ON attachments (status);
+        ALTER TABLE complaints ADD COLUMN links_scanned_sha256 TEXT;
         """,
     ),
 ]
@@ -559,7 +560,8 @@ class Ledger:
                     statuses: Sequence[str] = ()) -> list[Attachment]:
         """Attachment rows (of one complaint, or all; optionally only some statuses), in
         complaint and link order."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if complaint_id is not None:
             where.append("complaint_id = ?")
             params.append(complaint_id)
@@ -569,6 +571,26 @@ class Ledger:
         sql = "SELECT * FROM attachments" + (f" WHERE {' AND '.join(where)}" if where else "")
         rows = self.db.execute(sql + " ORDER BY complaint_id, position", params)
         return [_attachment(r) for r in rows]
+
+    def unscanned_answers(self) -> list[tuple[int, str, dict[str, str], list[tuple[str, str]]]]:
+        """(id, answers SHA-256, fields, extra) of complaints whose answers were not searched
+        for attachment links since they last changed: new, or edited by staff."""
+        # Answers without any Drive address are not even decoded (a first pass over a big
+        # sheet scans every complaint once).
+        rows = self.db.execute(
+            "SELECT id, answers_sha256, CASE WHEN instr(lower(answers_json), "
+            "'drive.google.com') THEN answers_json END FROM complaints "
+            "WHERE links_scanned_sha256 IS NOT answers_sha256 ORDER BY year, seq")
+        out: list[tuple[int, str, dict[str, str], list[tuple[str, str]]]] = []
+        for cid, sha, text in rows:
+            answers = json.loads(text) if text else {"fields": {}, "extra": []}
+            out.append((cid, sha, answers["fields"], [(h, v) for h, v in answers["extra"]]))
+        return out
+
+    def mark_scanned(self, db: sqlite3.Connection, scanned: Sequence[tuple[int, str]]) -> None:
+        """Remember the answers searched for links: (complaint id, answers SHA-256)."""
+        db.executemany("UPDATE complaints SET links_scanned_sha256 = ? WHERE id = ?",
+                       [(sha, cid) for cid, sha in scanned])
 
     def attachment_keys(self) -> set[tuple[int, str]]:
         """(complaint id, Drive file id) of every recorded attachment."""

@@ -7,6 +7,7 @@ ledger's outbox.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,9 @@ class Messenger:
     cfg: Config
     sheet_url: str = ""
     env: jinja2.Environment | None = None
+    #: complaint id -> its downloaded/recorded attachments (`attachments.context_entries`):
+    #: staff mails then list each file's name, size and link, not just the links.
+    attachments_of: Callable[[int], list[dict[str, Any]]] | None = None
 
     def __post_init__(self) -> None:
         if self.env is None:
@@ -71,6 +75,7 @@ class Messenger:
             **{k: a.get(k, "") for k in ("name", "nik", "phone", "email", "desa", "address",
                                          "channel", "text", "location")},
             "attachments": [s.strip() for s in a.get("attachment", "").split(",") if s.strip()],
+            "attachment_files": self.attachments_of(c.id) if self.attachments_of else [],
             "extra": [list(p) for p in c.extra],
             "sheet_url": url,
             "answer": c.answer,

@@ -1,0 +1,448 @@
+"""Files uploaded through the form: found in the answers, downloaded from Google Drive into the
+complaint's archive folder, listed in `aduan.json` and in the staff's mail (issue 8).
+
+A Drive file link (`https://drive.google.com/open?id=…`, also `/file/d/<id>/view` and
+`/uc?id=`) in *any* answer is an attachment; Google Forms writes one per uploaded file, several
+separated by commas. Each becomes a ledger row (`attachments`, migration 0003) in state
+`pending`; with the Google source the pass then reads the file's metadata (`files.get`), and
+downloads it (`alt=media`) into `<complaint folder>/lampiran/<safe name>`:
+
+- the name is made safe once and kept (`safe_name`): no path separators or `..`, no control,
+  bidi or NUL characters, no hidden names, no Windows device names (`CON.jpg`), at most
+  `MAX_NAME_BYTES` bytes of UTF-8, de-duplicated without regard to case;
+- a file above `[attachments] max_mb` is refused from its metadata, before any byte of it is
+  requested; the download asks for exactly the bytes the metadata announced (`Range`) and stops
+  reading if the server sends more;
+- bytes go to `lampiran/.<file id>.part` (hidden, so it can never collide with a safe name),
+  are fsynced, checked against the size and Drive's SHA-256 (or MD5), and only then renamed
+  into place: a final name always holds a complete, verified file. A download cut off half-way
+  keeps its `.part`; it resumes from there (`Range: bytes=<have>-`) at once, up to
+  `drive.RESUMES_PER_PASS` times, and otherwise on a later pass.
+
+Failures of one file (403: not shared with the worker's account; 404: deleted, or the form's
+upload folder was never shared; a broken or changed file) add a note to the complaint's
+`Catatan`, count as an item error of the pass (exit code 1), and are tried again on later passes
+until `[attachments] max_attempts` have failed; the row is then `failed`. Failures of Drive
+itself (unreachable after retries, credentials refused, Drive API disabled) stop the downloads
+of this pass without counting against any file. On the `.xlsx` source there are no credentials:
+links are recorded and listed, never fetched.
+
+Drive is reached through the sheet's own authorized `requests` session, not
+google-api-python-client's `MediaIoBaseDownload`: a `Range` request from the `.part` file's
+length resumes across passes without private state, the size limit holds per 64 KiB read, and
+retries, request counts and proxy settings are the sheet's (why, in full: `drive.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from aduan_sync import archive, lifecycle
+from aduan_sync.config import Config
+from aduan_sync.drive import DriveClient, DriveFile, DriveFileError, DriveUnavailableError
+from aduan_sync.errors import ArchiveError
+from aduan_sync.fsutil import ensure_private_dir, flush_to_disk
+from aduan_sync.ledger import Attachment, Complaint, Ledger
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from aduan_sync.messages import Messenger
+    from aduan_sync.sources.base import Source
+
+#: Longest file name written, in UTF-8 bytes: fits ext4 (255) and eCryptfs (143) with room
+#: for a " (12)" de-duplication suffix.
+MAX_NAME_BYTES = 120
+
+_URL = re.compile(r"https?://drive\.google\.com/[^\s,;\"'<>]+", re.IGNORECASE)
+_FILE_ID = re.compile(r"^[A-Za-z0-9_-]{10,200}$")
+_FORBIDDEN = frozenset('<>:"/\\|?*')
+_KEEP_FORMAT = frozenset("\u200c\u200d")  # ZWNJ/ZWJ: needed by some scripts and emoji
+_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{dev}{n}" for dev in ("COM", "LPT") for n in "0123456789¹²³"})
+
+STATUS_TEXT = {  # for staff mail
+    "done": "tersimpan di arsip", "pending": "belum diunduh",
+    "too_large": "tidak diunduh (melebihi batas ukuran)", "failed": "gagal diunduh",
+}
+_ARCHIVE_STATUS = {  # for aduan.json
+    "done": "tersimpan", "pending": "belum diunduh", "too_large": "terlalu besar",
+    "failed": "gagal diunduh",
+}
+
+
+# -- links and names (pure) ---------------------------------------------------------------
+
+def file_id_of(url: str) -> str | None:
+    """The Drive file ID of a file link, else None (folders, other hosts, malformed IDs)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or parts.hostname != "drive.google.com":
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    fid = ""
+    if segments in (["open"], ["uc"]):
+        fid = (parse_qs(parts.query).get("id") or [""])[0]
+    elif len(segments) >= 3 and segments[:2] == ["file", "d"]:
+        fid = segments[2]
+    return fid if _FILE_ID.match(fid) else None
+
+
+def drive_link(file_id: str) -> str:
+    """The canonical link, as Google Forms writes it (never the text the citizen typed)."""
+    return f"https://drive.google.com/open?id={file_id}"
+
+
+def find_file_ids(answers: Mapping[str, Any], extra: Sequence[tuple[str, Any]] = ()) -> list[str]:
+    """Drive file IDs in every answer, the `Lampiran` answer first, in order, each once."""
+    texts = [answers.get("attachment", "")]
+    texts += [v for k, v in answers.items() if k != "attachment"] + [v for _, v in extra]
+    ids: list[str] = []
+    for text in texts:
+        for m in _URL.finditer(str(text or "")):
+            fid = file_id_of(m.group(0))
+            if fid and fid not in ids:
+                ids.append(fid)
+    return ids
+
+
+def safe_name(name: str, taken: Iterable[str] = (), max_bytes: int = MAX_NAME_BYTES) -> str:
+    """A file name safe to create in the archive on any system, unique among `taken`."""
+    chars = []
+    for ch in unicodedata.normalize("NFC", str(name or "")):
+        cat = unicodedata.category(ch)
+        if ch in _FORBIDDEN or cat in ("Cc", "Cs", "Zl", "Zp") or (
+                cat == "Cf" and ch not in _KEEP_FORMAT):
+            chars.append("_")  # separators, NUL, newlines, bidi overrides
+        else:
+            chars.append(" " if ch.isspace() else ch)
+    text = re.sub(r"_{2,}", "_", " ".join("".join(chars).split()))
+    text = text.strip(" ._")  # no hidden file, no `..`, no trailing dot/space (Windows)
+    stem, dot, ext = text.rpartition(".")
+    if not (dot and stem and len(ext) <= 16 and ext.isalnum()):
+        stem, ext = text, ""
+    ext = f".{ext}" if ext else ""
+    if stem.split(".")[0].rstrip(" ").upper() in _RESERVED:
+        stem = f"_{stem}"  # Windows reserves CON, NUL, COM1 ... whatever the extension
+    stem = stem or "lampiran"
+    used = {unicodedata.normalize("NFC", t).casefold() for t in taken}
+    n = 1
+    while True:
+        tail = (f" ({n})" if n > 1 else "") + ext
+        budget = max_bytes - len(tail.encode("utf-8"))
+        short = stem.encode("utf-8")[:budget].decode("utf-8", "ignore").rstrip(" ._")
+        candidate = (short or "lampiran") + tail
+        if candidate.casefold() not in used:
+            return candidate
+        n += 1
+
+
+def size_text(size: int | None) -> str:
+    """`2,4 MB` (Indonesian decimal comma); "" when unknown."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} byte"
+    value, unit = size / 1024, "KB"
+    for bigger in ("MB", "GB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{value:.1f} {unit}".replace(".", ",")
+
+
+def archive_entry(a: Attachment) -> dict[str, Any]:
+    """One file in `aduan.json`: stable facts only (no attempt counts), so it changes once."""
+    entry: dict[str, Any] = {"urutan": a.position, "id_berkas": a.file_id, "tautan": a.link,
+                             "status": _ARCHIVE_STATUS[a.status]}
+    if a.name:
+        entry.update(nama_asli=a.name, ukuran_byte=a.size, jenis_mime=a.mime_type)
+    if a.status == "done":
+        entry.update(berkas=f"{archive.ATTACHMENTS_DIR}/{a.local_name}", sha256=a.sha256)
+    return entry
+
+
+def context_entry(a: Attachment) -> dict[str, Any]:
+    """One file in a staff mail's context (`complaint.attachment_files`)."""
+    status = STATUS_TEXT[a.status]
+    if a.status == "pending" and a.attempts:
+        status = "belum dapat diunduh (lihat Catatan)"
+    return {"name": a.local_name or f"Berkas ke-{a.position}", "size": a.size,
+            "size_text": size_text(a.size), "mime": a.mime_type, "link": a.link,
+            "status": a.status, "status_text": status, "sha256": a.sha256}
+
+
+def archive_entries(ledger: Ledger, complaint_id: int) -> list[dict[str, Any]]:
+    """A complaint's files as `aduan.json` lists them (empty: no `lampiran` key at all)."""
+    return [archive_entry(a) for a in ledger.attachments(complaint_id)]
+
+
+def context_lookup(ledger: Ledger) -> Callable[[int], list[dict[str, Any]]]:
+    """For `Messenger.attachments_of`: a complaint's files as its mail lists them."""
+    return lambda complaint_id: [context_entry(a) for a in ledger.attachments(complaint_id)]
+
+
+
+
+# -- the pass's step ------------------------------------------------------------------------
+
+_NOTES = {
+    "forbidden": "Lampiran {label} tidak dapat diunduh dari Google Drive karena akses ditolak. "
+                 "Bagikan berkas atau folder unggahan formulir kepada {who} (Pelihat).",
+    "not_found": "Lampiran {label} tidak ditemukan di Google Drive: berkas sudah dihapus, atau "
+                 "folder unggahan formulir belum dibagikan kepada {who}.",
+    "not_a_file": "Lampiran {label} bukan berkas unggahan yang dapat diunduh.",
+    "broken": "Lampiran {label} tidak utuh saat diunduh (ukuran atau checksum tidak cocok).",
+}
+_GAVE_UP = ("Pengunduhan lampiran {label} dihentikan setelah {n} kali gagal; buka berkas melalui "
+            "tautan Google Drive.")
+_TOO_LARGE = ("Lampiran {label} ({size}) tidak diunduh karena melebihi batas {cap} per berkas; "
+              "berkas tetap dapat dibuka melalui tautan Google Drive.")
+_TOO_MANY = "Aduan memuat lebih dari {n} tautan lampiran; hanya {n} yang pertama diarsipkan."
+
+
+@dataclass
+class AttachmentReport:
+    """What the attachment step of a pass did."""
+
+    recorded: int = 0  # links seen for the first time
+    downloaded: int = 0
+    pending: int = 0  # still to fetch on a later pass
+    requests: int = 0  # Drive API requests sent
+    archives_written: int = 0  # aduan.json rewritten to list the files
+    notes: dict[int, str] = field(default_factory=dict)  # complaint id -> its new `Catatan`
+    errors: list[str] = field(default_factory=list)  # item errors, for the operator
+
+
+def sync_attachments(cfg: Config, ledger: Ledger, source: Source, messenger: Messenger,
+                     now: datetime) -> AttachmentReport:
+    """The pass's attachment step, after the archive: record the links of every complaint,
+    fetch pending files (Google source only), list them in aduan.json, and refresh staff
+    mail queued but never tried so that it names the files."""
+    return _Step(cfg, ledger, messenger, now, DriveClient.for_source(cfg, source)).run()
+
+
+class _Step:
+    def __init__(self, cfg: Config, ledger: Ledger, messenger: Messenger, now: datetime,
+                 drive: DriveClient | None) -> None:
+        self.cfg, self.ledger, self.messenger, self.now, self.drive = (
+            cfg, ledger, messenger, now, drive)
+        self.limits = cfg.attachments
+        self.report = AttachmentReport()
+        self._complaints: dict[int, Complaint] = {}  # loaded when needed: passes stay cheap
+        # Folders the archive step could not write yet (disk full): no download into them.
+        self.unarchived = {c.id for c in ledger.complaints(unarchived_only=True)}
+        self.touched: set[int] = set()  # complaints whose files changed: mail to refresh
+
+    def run(self) -> AttachmentReport:
+        self._record_links()
+        if self.drive is not None:
+            try:
+                for a in self._due():
+                    self._fetch(self.drive, a)
+            except DriveUnavailableError as e:
+                self.report.errors.append(e.message)
+            self.report.requests = self.drive.http.requests
+        self._rewrite_archives()
+        for cid in sorted(self.touched):
+            for msg in self.messenger.for_new_complaint(self.complaint(cid), self.now,
+                                                        staff_only=True):
+                self.ledger.refresh_queued(msg)
+        self.report.pending = len(self._due()) if self.drive is not None else 0
+        return self.report
+
+    def complaint(self, cid: int) -> Complaint:
+        if cid not in self._complaints:
+            self._complaints[cid] = self.ledger.complaint_in(self.ledger.db, cid)
+        return self._complaints[cid]
+
+    def _record_links(self) -> None:
+        """Search the answers of new and edited complaints (only those) for Drive links."""
+        scans = self.ledger.unscanned_answers()
+        if not scans:
+            return  # an idle pass opens no transaction
+        known = self.ledger.attachment_keys()
+        counts: dict[int, int] = {}
+        for cid, _ in known:
+            counts[cid] = counts.get(cid, 0) + 1
+        rows: list[tuple[int, int, str, str]] = []
+        capped: list[int] = []
+        for cid, _, fields, extra in scans:
+            new = [fid for fid in find_file_ids(fields, extra) if (cid, fid) not in known]
+            room = max(self.limits.max_files - counts.get(cid, 0), 0)
+            if len(new) > room:
+                new = new[:room]
+                capped.append(cid)
+            rows += [(cid, counts.get(cid, 0) + i, fid, drive_link(fid))
+                     for i, fid in enumerate(new, start=1)]
+        with self.ledger.transaction() as db:
+            self.ledger.add_attachments(db, rows, self.now)
+            self.ledger.mark_scanned(db, [(cid, sha) for cid, sha, _, _ in scans])
+            for cid in capped:
+                self._note(db, cid, add=_TOO_MANY.format(n=self.limits.max_files))
+            for cid in {r[0] for r in rows}:
+                self._changed(db, cid)
+        self.report.recorded = len(rows)
+
+    def _due(self) -> list[Attachment]:
+        """Rows to fetch now: pending, or failed/too large before a limit was raised."""
+        most, cap = self.limits.max_attempts, self.limits.max_bytes
+        due = []
+        for a in self.ledger.attachments(statuses=("pending", "failed", "too_large")):
+            if a.complaint_id in self.unarchived:
+                continue  # its folder is not written yet: the archive step comes first
+            retry = (a.size or 0) <= cap if a.status == "too_large" else a.attempts < most
+            if retry:
+                due.append(a)
+        return due
+
+    def _fetch(self, drive: DriveClient, a: Attachment) -> None:
+        c = self.complaint(a.complaint_id)
+        try:
+            f = drive.metadata(a.file_id)
+            if f.trashed:
+                raise DriveFileError("not_found", "trashed")
+            if f.size is None or f.mime_type.startswith("application/vnd.google-apps."):
+                raise DriveFileError("not_a_file", f.mime_type)
+            taken = [x.local_name for x in self.ledger.attachments(c.id) if x.id != a.id]
+            a = self._save(a, name=f.name, size=f.size, mime_type=f.mime_type,
+                           local_name=a.local_name or safe_name(f.name, taken))
+            if f.size > self.limits.max_bytes:
+                self._refuse(c, a)
+                return
+            sha = self._download(drive, c, a, f)
+        except DriveFileError as e:
+            self._failed(c, a, e)
+            return
+        with self.ledger.transaction() as db:
+            self.ledger.update_attachment(db, a.id, self.now, status="done", sha256=sha,
+                                          last_error="", note="")
+            for part in filter(None, a.note.split("\n")):
+                self._note(db, c.id, remove=part)  # the problem is solved: its note goes
+            self.ledger.add_event(db, self.now, "attachment_downloaded", complaint_id=c.id,
+                                  register_no=c.register_no, file_id=a.file_id,
+                                  name=a.local_name, size=a.size, sha256=sha)
+            self._changed(db, c.id)
+        self.report.downloaded += 1
+
+    def _download(self, drive: DriveClient, c: Complaint, a: Attachment, f: DriveFile) -> str:
+        """Fetch into `.part`, verify, rename into place; returns the SHA-256."""
+        folder = archive.folder_for(self.cfg.storage.archive_dir, c) / archive.ATTACHMENTS_DIR
+        ensure_private_dir(folder)
+        final, part = folder / a.local_name, folder / f".{a.file_id}.part"
+        if final.is_file():
+            try:
+                return _verified(final, f)  # renamed by a pass that died before recording it
+            except DriveFileError:
+                final.unlink()
+        try:
+            drive.download(f, part)
+            sha = _verified(part, f)
+        except DriveFileError as e:
+            if e.kind == "broken":
+                part.unlink(missing_ok=True)  # wrong bytes: never resume from them
+            raise
+        os.replace(part, final)
+        return sha
+
+    def _refuse(self, c: Complaint, a: Attachment) -> None:
+        note = _TOO_LARGE.format(label=_label(a), size=size_text(a.size),
+                                 cap=size_text(self.limits.max_bytes))
+        with self.ledger.transaction() as db:
+            self.ledger.update_attachment(db, a.id, self.now, status="too_large",
+                                          last_error="too_large", note=note)
+            self._note(db, c.id, add=note)
+            self._changed(db, c.id)
+        self.report.errors.append(f"Aduan {c.register_no}: {note}")
+
+    def _failed(self, c: Complaint, a: Attachment, e: DriveFileError) -> None:
+        attempts = a.attempts + (1 if e.counts else 0)
+        gave_up = attempts >= self.limits.max_attempts
+        label = _label(a)
+        who = self.drive.share_with if self.drive else ""
+        texts = [_NOTES[e.kind].format(label=label, who=who)] if e.kind in _NOTES else []
+        texts += [_GAVE_UP.format(label=label, n=attempts)] if gave_up else []
+        notes = [n for n in a.note.split("\n") if n]
+        notes += [t for t in texts if t not in notes]
+        with self.ledger.transaction() as db:
+            self.ledger.update_attachment(
+                db, a.id, self.now, status="failed" if gave_up else "pending", attempts=attempts,
+                last_error=f"{e.kind}: {e.detail}"[:500], note="\n".join(notes))
+            for text in texts:
+                self._note(db, c.id, add=text)
+            if gave_up or a.status != "pending":
+                self._changed(db, c.id)
+        if e.counts:
+            self.report.errors.append(
+                f"Aduan {c.register_no}: {' '.join(texts) or f'lampiran {label} terputus.'}")
+
+    def _save(self, a: Attachment, **values: Any) -> Attachment:
+        if all(getattr(a, k) == v for k, v in values.items()):
+            return a
+        with self.ledger.transaction() as db:
+            self.ledger.update_attachment(db, a.id, self.now, **values)
+            self._changed(db, a.complaint_id)
+        return dataclasses.replace(a, **values)
+
+    def _changed(self, db: sqlite3.Connection, cid: int) -> None:
+        """The complaint's list of files changed: its aduan.json is due again. Recorded in the
+        same transaction, so a pass that dies now leaves the rewrite to the next archive step."""
+        self.ledger.update_complaint(db, cid, archived_sha256=None)
+        self.touched.add(cid)
+
+    def _note(self, db: sqlite3.Connection, cid: int, *, add: str = "", remove: str = "") -> None:
+        c = self.complaint(cid)
+        note = lifecycle.add_note(c.note, add) if add else c.note
+        if remove and remove in note:
+            note = re.sub(r" {2,}", " ", note.replace(remove, "")).strip()
+        if note != c.note:
+            self.ledger.update_complaint(db, cid, note=note)
+            self._complaints[cid] = dataclasses.replace(c, note=note)
+            self.report.notes[cid] = note
+
+    def _rewrite_archives(self) -> None:
+        """aduan.json lists each complaint's files: rewritten for the complaints changed above,
+        as the pass's archive step does for any left unwritten (`archive_entries`)."""
+        done: list[tuple[int, str]] = []
+        for c in self.ledger.complaints(unarchived_only=True):
+            if c.id in self.unarchived:
+                continue  # the archive step failed on it this pass (disk full): leave it be
+            try:
+                sha, _ = archive.write_complaint(self.cfg.storage.archive_dir, c,
+                                                 self.messenger.formulir,
+                                                 archive_entries(self.ledger, c.id))
+            except ArchiveError as e:
+                self.report.errors.append(e.message)  # the next pass writes it
+                break
+            done.append((c.id, sha))
+        if done:
+            flush_to_disk()
+            self.ledger.set_archived(done)
+            self.report.archives_written = len(done)
+
+
+def _label(a: Attachment) -> str:
+    return f'"{a.local_name}"' if a.local_name else a.link
+
+
+def _verified(path: Path, f: DriveFile) -> str:
+    """The SHA-256 of `path` once its size and Drive's checksum match; else DriveFileError."""
+    sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(block)
+            md5.update(block)
+    size = path.stat().st_size
+    if size != f.size or (f.sha256 and sha.hexdigest() != f.sha256) or (
+            not f.sha256 and f.md5 and md5.hexdigest() != f.md5):
+        raise DriveFileError("broken", f"{size} byte, sha256 {sha.hexdigest()}")
+    return sha.hexdigest()
