@@ -42,7 +42,7 @@ class Messenger:
     cfg: Config
     sheet_url: str = ""
     env: jinja2.Environment | None = None
-    #: complaint id -> its downloaded/recorded attachments (`attachments.context_entries`):
+    #: complaint id -> its recorded attachments (`attachments.context_lookup(ledger)`):
     #: staff mails then list each file's name, size and link, not just the links.
     attachments_of: Callable[[int], list[dict[str, Any]]] | None = None
 
@@ -105,7 +105,7 @@ class Messenger:
         (register number, `id_kind` or `kind`, `serial`)."""
         assert self.env is not None
         rendered = render_message(self.env, kind, self.context(c, now, **extra))
-        mid = message_id_for(c.register_no, id_kind or kind, self.domain, serial)
+        mid = self.message_id(c.register_no, id_kind or kind, serial)
         return self._compose(rendered, mid, id_kind or kind, to, now)
 
     def _compose(self, rendered: Any, mid: str, kind: str, to: list[tuple[str, str]],
@@ -118,6 +118,13 @@ class Messenger:
             message_id=mid, kind=kind, recipients=[addr for _, addr in to],
             subject=rendered.subject, eml=bytes(msg),
         )
+
+    def message_id(self, key: str, kind: str, serial: int | None = None) -> str:
+        """The Message-ID of message `kind` about `key` (a register number, or a digest key)."""
+        return message_id_for(key, kind, self.domain, serial)
+
+    def digest_key(self, now: datetime) -> str:
+        return f"RINGKASAN-{now.astimezone(self.cfg.office.tz):%Y%m%d}"
 
     def digest(self, lists: Any, failed: list[dict[str, str]], to: list[tuple[str, str]],
                now: datetime) -> QueuedMessage:
@@ -137,7 +144,7 @@ class Messenger:
             "failed_messages": failed,
         }
         rendered = render_message(self.env, "digest", ctx)
-        mid = message_id_for(f"RINGKASAN-{local:%Y%m%d}", "digest", self.domain)
+        mid = self.message_id(self.digest_key(now), "digest")
         return self._compose(rendered, mid, "digest", to, now)
 
     def for_new_complaint(self, c: Complaint, now: datetime,
