@@ -63,6 +63,10 @@ class Recorder:
         self.ledger.update_complaint(self.db, c.id, **stored)
         return dataclasses.replace(c, **values)
 
+    def known(self, key: str, kind: str, serial: int | None = None) -> bool:
+        """Whether the message (key, kind, serial) is already in the outbox."""
+        return self.ledger.has_message(self.db, self.messenger.message_id(key, kind, serial))
+
     def set_status(self, c: Complaint, target: Status, cause: str) -> Complaint:
         if not can_move(c.status, target):
             return c
@@ -199,9 +203,12 @@ class Recorder:
         if unit_addr and unit_addr != self.cfg.ppid.email:
             to.append((c.unit, unit_addr))
         before = self.queued
-        self.queue(self.messenger.message(c, "reminder", to, self.now, serial=o.days_overdue,
-                                          days_overdue=o.days_overdue), c)
-        if o.escalate and rc.camat.email:
+        # Most passes find the day's reminder already queued: look before rendering.
+        if not self.known(c.register_no, "reminder", o.days_overdue):
+            self.queue(self.messenger.message(c, "reminder", to, self.now,
+                                              serial=o.days_overdue,
+                                              days_overdue=o.days_overdue), c)
+        if o.escalate and rc.camat.email and not self.known(c.register_no, "escalation"):
             self.queue(self.messenger.message(
                 c, "reminder", [(rc.camat.name or "Camat", rc.camat.email)], self.now,
                 id_kind="escalation", days_overdue=o.days_overdue, escalation=True), c)
@@ -214,6 +221,8 @@ class Recorder:
         for person in (self.cfg.recipients.admin, self.cfg.ppid):
             if person.email and person.email not in {a for _, a in to}:
                 to.append((person.name, person.email))
+        if self.known(self.messenger.digest_key(self.now), "digest"):
+            return
         lists = digest_lists(complaints, self.now)
         msg = self.messenger.digest(lists, failed, to, self.now)
         self.queue(msg, None)

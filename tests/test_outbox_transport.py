@@ -114,3 +114,25 @@ def test_config_backend_outbox_writes_into_the_configured_folder(cfg: Config) ->
         t.send(message(), [PPID])
     assert cfg.mail.outbox_dir == cfg.base_dir / "outbox"
     assert [p.suffix for p in cfg.mail.outbox_dir.iterdir()] == [".eml"]
+
+
+def test_stored_bytes_are_written_as_queued_without_reparsing(tmp_path):
+    from aduan_sync.mail.outbox import OutboxTransport, eml_filename
+
+    eml = (b"Message-ID: <a.1@kecamatan-jenawi.example>\r\nSubject: x\r\n"
+           b"To: a@example.com\r\n\r\nisi\r\n")
+    with OutboxTransport(tmp_path / "outbox") as t:
+        assert t.send_raw(eml, "<a.1@kecamatan-jenawi.example>", ["a@example.com"]) == {}
+    path = tmp_path / "outbox" / eml_filename("<a.1@kecamatan-jenawi.example>")
+    assert path.read_bytes() == eml
+
+
+def test_stored_bytes_with_a_bcc_header_are_refused(tmp_path):
+    import pytest
+
+    from aduan_sync.errors import MailPermanentError
+    from aduan_sync.mail.outbox import OutboxTransport
+
+    eml = b"Subject: x\r\nBcc: spy@example.net\r\n\r\nisi\r\n"
+    with pytest.raises(MailPermanentError), OutboxTransport(tmp_path / "o") as t:
+        t.send_raw(eml, "<a.2@x.example>", ["a@example.com"])

@@ -140,14 +140,11 @@ def _deliver_one(
         _fail(ledger, entry, f"Batas {max_attempts} kali percobaan pengiriman terlampaui.",
               now, report)
         return True
-    # The stored bytes are what was rendered when the message was queued: parse, never re-render.
-    msg = email.message_from_bytes(entry.eml, policy=email.policy.SMTP)
-    assert isinstance(msg, EmailMessage)  # the SMTP policy's message factory
     ledger.mark_sending(entry.id, now)  # committed before a single byte goes out
     if crashed:
         report.resent_after_crash += 1
     try:
-        refused = transport.send(msg, entry.recipients)
+        refused = _send(transport, entry)
     except MailError as e:
         return _record_error(ledger, entry, e, entry.attempts + 1, now, max_attempts, backoff,
                              report)
@@ -159,6 +156,17 @@ def _deliver_one(
             f"{addr} ({reply})" for addr, reply in refused.items()
         )
     return True
+
+
+def _send(transport: Transport, entry: OutboxEntry) -> dict[str, str]:
+    """Send the stored bytes: what was rendered when the message was queued, never re-rendered.
+    A transport that can take them as they are (the outbox folder) skips parsing them."""
+    send_raw = getattr(transport, "send_raw", None)
+    if send_raw is not None:
+        return dict(send_raw(entry.eml, entry.message_id, entry.recipients))
+    msg = email.message_from_bytes(entry.eml, policy=email.policy.SMTP)
+    assert isinstance(msg, EmailMessage)  # the SMTP policy's message factory
+    return dict(transport.send(msg, entry.recipients))
 
 
 def _record_error(

@@ -62,16 +62,29 @@ class OutboxTransport:
         read-only), so the message stays queued.
         """
         check_recipients(recipients)
-        name = eml_filename(str(msg.get("Message-ID", "")))
-        data = flatten(msg)
+        self._store(str(msg.get("Message-ID", "")), flatten(msg))
+        return {}
+
+    def send_raw(self, eml: bytes, message_id: str, recipients: Sequence[str]) -> Refused:
+        """Write a message exactly as the ledger stored it when it was queued.
+
+        The stored bytes were composed (and their headers checked) by `compose.build_email`;
+        parsing them back only to flatten them again cost more than the rest of a pass.
+        """
+        check_recipients(recipients)
+        if b"\nBcc:" in eml.split(b"\r\n\r\n", 1)[0] or eml.startswith(b"Bcc:"):
+            raise MailPermanentError("Pesan tersimpan memuat Bcc; tidak ditulis ke outbox.")
+        self._store(message_id, eml)
+        return {}
+
+    def _store(self, message_id: str, data: bytes) -> None:
         try:
             self._make_dir()
-            _write_atomic(self.outbox_dir / name, data)
+            _write_atomic(self.outbox_dir / eml_filename(message_id), data)
         except OSError as e:
             raise MailConnectionError(
                 "Folder outbox tidak dapat ditulisi.", detail=f"{self.outbox_dir}: {e}"
             ) from e
-        return {}
 
     def _make_dir(self) -> None:
         self.outbox_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

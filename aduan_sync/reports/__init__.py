@@ -5,47 +5,28 @@ Every exported text cell is neutralised against formula injection (`neutral.neut
 The `Rekap` worksheet's grid lives in `aduan_sync.rekap` (pure, used by the pass).
 """
 
-from aduan_sync.reports.neutral import FORMULA_TRIGGERS, is_dangerous, neutralize
-from aduan_sync.reports.register_book import (
-    REGISTER_COLUMNS,
-    ExportResult,
-    RegisterEntry,
-    export_register,
-    register_csv,
-    register_entries,
-    register_pdf,
-    register_xlsx,
-)
-from aduan_sync.reports.report import (
-    ReportView,
-    build_view,
-    parse_period,
-    render_html,
-    render_pdf,
-    write_report,
-)
-from aduan_sync.reports.stats import Period, ReportData, compute_report, percentile
+import importlib
+from typing import Any
 
-__all__ = [
-    "FORMULA_TRIGGERS",
-    "REGISTER_COLUMNS",
-    "ExportResult",
-    "Period",
-    "RegisterEntry",
-    "ReportData",
-    "ReportView",
-    "build_view",
-    "compute_report",
-    "export_register",
-    "is_dangerous",
-    "neutralize",
-    "parse_period",
-    "percentile",
-    "register_csv",
-    "register_entries",
-    "register_pdf",
-    "register_xlsx",
-    "render_html",
-    "render_pdf",
-    "write_report",
-]
+#: Where each public name lives. Loaded on first use: the pass imports `neutral` and `stats`
+#: (through `aduan_sync.rekap`) on every run, and must not pay for matplotlib and fpdf2.
+_LOCATIONS = {
+    "FORMULA_TRIGGERS": "neutral", "is_dangerous": "neutral", "neutralize": "neutral",
+    "REGISTER_COLUMNS": "register_book", "ExportResult": "register_book",
+    "RegisterEntry": "register_book", "export_register": "register_book",
+    "register_csv": "register_book", "register_entries": "register_book",
+    "register_pdf": "register_book", "register_xlsx": "register_book",
+    "ReportView": "report", "build_view": "report", "parse_period": "report",
+    "render_html": "report", "render_pdf": "report", "write_report": "report",
+    "Period": "stats", "ReportData": "stats", "compute_report": "stats",
+    "percentile": "stats",
+}
+
+__all__ = sorted(_LOCATIONS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
