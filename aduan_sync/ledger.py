@@ -488,6 +488,10 @@ class Ledger:
         )
         return cur.rowcount == 1
 
+    def has_message(self, db: sqlite3.Connection, message_id: str) -> bool:
+        return db.execute("SELECT 1 FROM outbox WHERE message_id = ?",
+                          (message_id,)).fetchone() is not None
+
     def pending_messages(self, now: datetime) -> list[OutboxMessage]:
         """Messages to (re)send now: queued or left `sending` by a crash, attempt due."""
         rows = self.db.execute(
