@@ -221,9 +221,7 @@ class _Pass:
                 if c.id in reviews:
                     c = rec.apply_review(reviews[c.id], c, classifier)
                 pairs.append((v, c))
-            dupes = DuplicateFinder(self.cfg.reminders.duplicate_window_days,
-                                    self.cfg.reminders.duplicate_similarity)
-            dupes.add_all((c.register_no, c.answers, c.submitted_at) for c in complaints)
+            dupes = self._duplicate_finder(matching.new_rows, complaints)
             for view in track(matching.new_rows, "Mendaftarkan aduan baru"):
                 assert classifier is not None
                 c = rec.register(view, classifier, origin, dupes)
@@ -233,6 +231,19 @@ class _Pass:
         self.result.staff_edits = len(edits) + len(reviews)
         self.result.queued = rec.queued
         return pairs
+
+    def _duplicate_finder(self, new_rows: list[decide.RowView],
+                          complaints: list[Complaint]) -> DuplicateFinder:
+        """An index of the complaints new rows could duplicate: only those inside the window
+        (normalising every text of a large register on every pass would dominate it)."""
+        rc = self.cfg.reminders
+        dupes = DuplicateFinder(rc.duplicate_window_days, rc.duplicate_similarity)
+        times = [v.answers.submitted_at or self.now for v in new_rows]
+        if times:
+            since = min(times) - dupes.window
+            dupes.add_all((c.register_no, c.answers, c.submitted_at) for c in complaints
+                          if c.submitted_at >= since)
+        return dupes
 
     def _clock(self, rec: Recorder, current: list[Complaint]) -> None:
         """Reminders within office hours, and the daily digest (IDs keep each to once)."""
