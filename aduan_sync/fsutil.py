@@ -29,6 +29,8 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600, *, durable: bool = 
     skips the per-file fsync (against power loss) for callers that write many files and then
     call `flush_to_disk()` once: thousands of fsyncs would dominate a large first import.
     """
+    if path.parent.is_dir():
+        remove_stale_temporaries(path.parent, f".{path.name}.")
     try:
         if path.read_bytes() == data:
             if path.stat().st_mode & 0o777 != mode:
@@ -60,6 +62,20 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def remove_stale_temporaries(folder: Path, prefix: str) -> int:
+    """Remove `<prefix>*.tmp` left in `folder` by a write a kill cut short. Only call it while
+    holding the pass lock: then no other writer of ours can own such a file."""
+    removed = 0
+    for stale in folder.glob(f"{glob_escape(prefix)}*.tmp"):
+        stale.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
 
 
 def flush_to_disk() -> None:

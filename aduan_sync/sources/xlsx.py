@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from aduan_sync import defaults
 from aduan_sync.config import Config
 from aduan_sync.errors import SourceBusyError, SourceError
+from aduan_sync.fsutil import remove_stale_temporaries
 from aduan_sync.headers import map_headers, normalize_header
 from aduan_sync.identity import cell_text, locate_rows
 from aduan_sync.model import FORM_FIELDS
@@ -173,6 +174,7 @@ class XlsxSource:
     def _save(self, wb: Workbook) -> None:
         self._check_available()  # someone may have opened it while we worked
         mode = self.path.stat().st_mode & 0o777
+        remove_stale_temporaries(self.path.parent, f".{self.path.stem}.")
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp",
                                    dir=self.path.parent)
         try:
