@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from email import policy
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -41,7 +41,23 @@ _DOMAIN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 # SMTP line ends; headers stored raw (only the ids we built and checked) are never refolded,
 # because a folded Message-ID parses back with a leading space and no longer compares equal.
-_POLICY = policy.SMTP.clone(refold_source="none")
+class _HeaderRegistry(HeaderRegistry):
+    """The standard registry, with each header class built once: the stock one creates a new
+    class with `type()` for every header of every message, a third of composing time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = self._classes[key] = super().__getitem__(name)
+        return cls
+
+
+_POLICY = policy.SMTP.clone(refold_source="none", header_factory=_HeaderRegistry())
 
 
 def clean_header_text(value: object, max_len: int) -> str:
