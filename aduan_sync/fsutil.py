@@ -29,8 +29,7 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600, *, durable: bool = 
     skips the per-file fsync (against power loss) for callers that write many files and then
     call `flush_to_disk()` once: thousands of fsyncs would dominate a large first import.
     """
-    if path.parent.is_dir():
-        remove_stale_temporaries(path.parent, f".{path.name}.")
+    _sweep_once(path.parent)
     try:
         if path.read_bytes() == data:
             if path.stat().st_mode & 0o777 != mode:
@@ -62,6 +61,25 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+_SWEPT: set[Path] = set()
+
+
+def start_sweep() -> None:
+    """Begin a pass: each folder written to is swept once more (see `_sweep_once`)."""
+    _SWEPT.clear()
+
+
+def _sweep_once(folder: Path) -> None:
+    """Remove temporaries a killed pass left in `folder`, once per pass and folder (listing a
+    folder of thousands of outbox files before every write would be quadratic). Runs under
+    the pass lock, so no such file belongs to a live writer."""
+    if folder in _SWEPT or not folder.is_dir():
+        return
+    for stale in folder.glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
+    _SWEPT.add(folder)
 
 
 def remove_stale_temporaries(folder: Path, prefix: str) -> int:

@@ -21,7 +21,7 @@ from aduan_sync.classify import classify, load_rules
 from aduan_sync.config import Config
 from aduan_sync.duplicates import DuplicateFinder
 from aduan_sync.errors import EXIT_ITEM_ERRORS, EXIT_OK, AduanSyncError, ArchiveError
-from aduan_sync.fsutil import flush_to_disk
+from aduan_sync.fsutil import flush_to_disk, start_sweep
 from aduan_sync.headers import HeaderMap, map_headers
 from aduan_sync.ledger import Complaint, Ledger
 from aduan_sync.lock import pass_lock
@@ -159,6 +159,7 @@ class _Pass:
 
     def run(self) -> PassResult:
         t0 = time.monotonic()
+        start_sweep()
         outcome = "error"
         try:
             self._run()
