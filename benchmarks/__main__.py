@@ -65,6 +65,7 @@ class Bench:
         self.t0 = time.perf_counter()
         self.rate: float | None = None  # seconds per row of the last measured first pass
         self.seed_rate: float | None = None
+        self.idle_rate = 0.0  # seconds per row of the last (largest) idle pass
         self.accounts = 0
 
     def left(self) -> float:
@@ -83,7 +84,8 @@ class Bench:
         """First and idle pass over `rows` rows, within what is left of the budget."""
         run = SizeRun(rows)
         ws = self.office(rows, "sheet")
-        left = self.left() - reserve
+        # What is left for the first pass (or seed) once the idle pass after it is paid for.
+        left = self.left() - reserve - (self.idle_rate * rows * MARGIN + CHILD_OVERHEAD)
         projected = self.rate * rows if self.rate is not None else None
         forced_seed = self.seed_above is not None and rows > self.seed_above
         if not forced_seed and (projected is None
@@ -115,6 +117,7 @@ class Bench:
             run.idle_note = str(e)
             _say(f"{rows:>6,} rows  {run.idle_note}")
             return run
+        self.idle_rate = run.idle.pass_seconds / rows  # the largest sheet so far: least skewed
         _say(f"{rows:>6,} rows  idle pass  {run.idle.pass_seconds:8.2f} s  "
              f"{run.idle.sheets} Sheets requests  peak RSS {run.idle.rss_mb:.0f} MB")
         return run
@@ -137,7 +140,7 @@ class Bench:
         finally:
             self.fake.latency = latency
         self.seed_rate = seed.pass_seconds / rows
-        run.seeded = True
+        run.seed = seed
         run.first_note += (f"; seeded instead in {seed.pass_seconds:,.0f} s (the worker "
                            "without notification emails and without latency, not a figure)")
         _say(f"{rows:>6,} rows  {run.first_note}")

@@ -8,11 +8,15 @@ Prints one JSON line: the pass's wall time, the process's RSS before the pass an
 (`ru_maxrss`, which covers the whole process: interpreter, imports and the pass), and the
 pass's result. With PROFILE, the
 pass runs under cProfile and the stats are dumped there (the timings are then not figures).
+With `BENCH_TRACEMALLOC=FILE` in the environment, the pass runs under tracemalloc and FILE gets
+the biggest allocations still alive when the pass starts writing back (when the sheet, the
+row views and the ledger's complaints are all in memory), and the traced peak.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -49,6 +53,33 @@ def _leave_out_notifications() -> None:
     Messenger.for_new_complaint = lambda self, c, now, **kw: []  # type: ignore[method-assign]
 
 
+def _trace_memory(out: Path) -> None:
+    """Diagnosis only: snapshot the live allocations when the pass starts its write-back."""
+    import atexit
+    import tracemalloc
+
+    from aduan_sync import passrun
+
+    original = passrun._Pass._write_back
+
+    def snapshot_then_write(self: passrun._Pass, *args: object, **kwargs: object) -> None:
+        snap = tracemalloc.take_snapshot()
+        current, peak = tracemalloc.get_traced_memory()
+        lines = [f"traced now {current / 2**20:.1f} MiB, peak so far {peak / 2**20:.1f} MiB"]
+        lines += [str(stat) for stat in snap.statistics("lineno")[:30]]
+        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    def peak_at_exit() -> None:
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        with out.open("a", encoding="utf-8") as f:
+            f.write(f"traced peak of the whole pass {peak:.1f} MiB\n")
+
+    passrun._Pass._write_back = snapshot_then_write  # type: ignore[method-assign]
+    atexit.register(peak_at_exit)
+    tracemalloc.start(1)
+
+
 def main(argv: list[str]) -> int:
     """Run the pass and print its figures as one JSON line."""
     mode, config_path, now_text = argv[:3]
@@ -61,6 +92,8 @@ def main(argv: list[str]) -> int:
 
     if mode == "seed":
         _leave_out_notifications()
+    if os.environ.get("BENCH_TRACEMALLOC"):
+        _trace_memory(Path(os.environ["BENCH_TRACEMALLOC"]))
     rss_before = _rss_now_kb()
     source = _source(mode, cfg)
     if profile:
