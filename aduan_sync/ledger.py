@@ -144,6 +144,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE complaints ADD COLUMN links_scanned_sha256 TEXT;
         """,
     ),
+    (
+        "0004_pass_state",
+        """
+        CREATE TABLE pass_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 
@@ -487,6 +496,26 @@ class Ledger:
              msg.subject, msg.eml, _iso(now), _iso(now)),
         )
         return cur.rowcount == 1
+
+    def state(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM pass_state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO pass_state (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                       "DO UPDATE SET value = excluded.value", (key, value))
+
+    def deadlines(self, statuses: Sequence[str]) -> list[datetime]:
+        """The deadlines of complaints in `statuses` (for the idle check)."""
+        marks = ", ".join("?" * len(statuses))
+        return [datetime.fromisoformat(r[0]) for r in self.db.execute(
+            f"SELECT deadline FROM complaints WHERE deadline IS NOT NULL AND status IN ({marks})",
+            tuple(statuses))]
+
+    def has_unarchived(self) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM complaints WHERE archived_sha256 IS NULL LIMIT 1").fetchone() is not None
 
     def has_message(self, db: sqlite3.Connection, message_id: str) -> bool:
         return db.execute("SELECT 1 FROM outbox WHERE message_id = ?",

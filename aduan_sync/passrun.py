@@ -8,6 +8,8 @@ the ledger, so a pass killed between any two steps is finished by the next one.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from aduan_sync import archive, attachments, decide, lifecycle, reminders
+from aduan_sync import archive, attachments, decide, idle, lifecycle, reminders
 from aduan_sync.answers import Answers
 from aduan_sync.classify import classify, load_rules
 from aduan_sync.config import Config
@@ -33,7 +35,7 @@ from aduan_sync.progress import track
 from aduan_sync.recorder import Recorder, failed_labels
 from aduan_sync.rekap import pad_grid, rekap_grid
 from aduan_sync.sources import open_source
-from aduan_sync.sources.base import Source, WriteResult
+from aduan_sync.sources.base import Source
 
 
 class SheetLayoutError(AduanSyncError):
@@ -59,6 +61,8 @@ class PassResult:
     mail_retry: int = 0
     mail_failed: int = 0
     mail_detail: dict[str, Any] = field(default_factory=dict)
+    rekap_written: bool = False
+    idle: bool = False  # recognised as idle without per-row work (see idle.py)
     api_requests: int = 0
     attachments_downloaded: int = 0
     attachments_pending: int = 0
@@ -70,6 +74,7 @@ class PassResult:
     @property
     def changed(self) -> bool:
         return bool(self.registered or self.restored_rows or self.staff_edits or self.archived
+                    or self.rekap_written
                     or self.cells_written or self.headers_added or self.queued or self.sent
                     or self.attachments_downloaded)
 
@@ -90,6 +95,7 @@ class PassResult:
             "archived": self.archived,
             "cells_written": self.cells_written,
             "cells_skipped": self.cells_skipped,
+            "idle": self.idle,
             "headers_added": self.headers_added,
             "mail": {"queued": self.queued, "sent": self.sent, "retry": self.mail_retry,
                      "failed": self.mail_failed, **self.mail_detail},
@@ -182,6 +188,12 @@ class _Pass:
         r.api_requests += snapshot.requests
         # Known only after the read: the link to the response tab itself (its gid).
         self.messenger.sheet_url = getattr(self.source, "sheet_url", "")
+        state = idle.load(self.ledger)
+        digest = self._digest(snapshot.digest)
+        if idle.is_idle(state, digest, self.ledger, self.now):
+            assert state is not None
+            r.rows, r.problems, r.idle = state.rows, state.problems, True
+            return
         hmap = map_headers(snapshot.headers, cfg.field_aliases, cfg.worker_headers)
         check_layout(hmap)
         views = decide.build_views(snapshot, hmap, self.tz)
@@ -200,8 +212,30 @@ class _Pass:
         self._archive()
         pairs = self._attachments(pairs)
         current = {c.id: c for c in complaints} | {c.id: c for _, c in pairs}
-        self._write_back(pairs, hmap, self._rekap(list(current.values()), snapshot.rekap))
+        written = self._write_back(pairs, hmap,
+                                   self._rekap(list(current.values()), snapshot.rekap))
         self._deliver()
+        self._remember(digest if written is None else self._digest(written),
+                       list(current.values()))
+
+    def _digest(self, values_digest: str) -> str:
+        """The sheet's digest bound to this config (a changed config is never idle)."""
+        if not values_digest:
+            return ""
+        conf = json.dumps(self.cfg.raw, sort_keys=True, default=str)
+        return hashlib.sha256(f"{values_digest}/{conf}".encode()).hexdigest()
+
+    def _remember(self, digest: str, complaints: list[Complaint]) -> None:
+        """After a clean pass, note what the sheet now holds and when time next matters, so
+        that the next passes can tell cheaply that they have nothing to do (`idle.py`)."""
+        r = self.result
+        if not digest or r.errors or r.mail_retry or r.attachments_pending:
+            idle.forget(self.ledger)
+            return
+        retries = [m.next_attempt_at for m in self.ledger.pending_messages(datetime.max.replace(
+            tzinfo=self.tz))]
+        until = idle.next_event(complaints, self.cal, self.cfg.reminders, self.now, retries)
+        idle.save(self.ledger, idle.IdleState(digest, until, r.rows, r.problems))
 
     def _record(self, matching: decide.Matching, edits: list[decide.StaffEdit],
                 complaints: list[Complaint], origin: dict[str, object]
@@ -305,13 +339,19 @@ class _Pass:
         return pad_grid(grid, height=len(old))
 
     def _write_back(self, pairs: list[tuple[decide.RowView, Complaint]], hmap: HeaderMap,
-                    rekap: list[list[str]] | None) -> None:
+                    rekap: list[list[str]] | None) -> str | None:
+        """Write what changed. Returns None when nothing was written, else the sheet's digest
+        after the write ("" when the source cannot tell without reading again)."""
         plan = decide.plan_writes(pairs, hmap, self.tz)
         batch = dataclasses.replace(plan.batch, rekap=rekap)
         plan.batch = batch
-        result = self.source.write(batch) if batch else WriteResult(written=0)
+        if not batch:
+            self.ledger.record_written(plan.in_sync)
+            return None
+        result = self.source.write(batch)
         r = self.result
         r.api_requests += result.requests
+        r.rekap_written = rekap is not None
         r.cells_written = result.written
         r.cells_skipped = len(result.skipped)
         r.headers_added = list(plan.batch.add_headers)
@@ -321,6 +361,7 @@ class _Pass:
             if (u.anchor, u.column) not in skipped
         ]
         self.ledger.record_written(plan.in_sync + written)
+        return result.digest
 
     def _deliver(self) -> None:
         # One connection for the whole pass, closed politely (QUIT) when it ends.

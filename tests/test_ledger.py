@@ -36,10 +36,10 @@ def register(ledger: Ledger, year: int = 2026, fp: str = "fp") -> str:
 def test_migrations_are_named_and_applied_once(tmp_path: Path):
     with Ledger(tmp_path / "l.db") as ledger:
         assert ledger.applied_migrations() == ["0001_initial", "0002_lifecycle",
-                                               "0003_attachments"]
+                                               "0003_attachments", "0004_pass_state"]
     with Ledger(tmp_path / "l.db") as ledger:
         assert ledger.applied_migrations() == ["0001_initial", "0002_lifecycle",
-                                               "0003_attachments"]
+                                               "0003_attachments", "0004_pass_state"]
         assert ledger.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -30,6 +30,9 @@ class SheetSnapshot:
     rows: list[list[CellValue]]  # data rows; rows[i] is sheet row i + 2 (row 1 is the header)
     requests: int = 0  # API requests this read cost (0 for local files)
     rekap: list[list[str]] | None = None  # texts of the `Rekap` worksheet; None: no such tab
+    #: SHA-256 of the values exactly as read (bytes from the API, or the file): equal digests
+    #: mean nothing in the sheet changed. Empty: the source cannot tell.
+    digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class WriteResult:
     written: int
     skipped: list[SkippedUpdate] = field(default_factory=list)
     requests: int = 0
+    #: The values' digest after this write (see `SheetSnapshot.digest`), when the source can
+    #: tell without reading again; empty otherwise.
+    digest: str = ""
 
 
 @runtime_checkable

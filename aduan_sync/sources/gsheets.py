@@ -83,6 +83,7 @@ class GoogleSheetSource:
         self._worksheet_title: str | None = cfg.source.worksheet or None
         self._snapshot: SheetSnapshot | None = None
         self._sheet_gid: int | None = None
+        self._rekap_values: list[list[Any]] | None = None
 
     # -- the Source contract ---------------------------------------------------------------
 
@@ -117,13 +118,15 @@ class GoogleSheetSource:
         meta = self._metadata()
         ws = self._worksheet(meta)
         self._sheet_gid = ws.sheet_id
-        rekap = None
+        rekap = rekap_values = None
         if ws.title != REKAP_SHEET and meta.tab(REKAP_SHEET):
             # The worker's own `Rekap` tab rides in the same read (values.batchGet).
             values, rekap_values = self._batch_values([ws.title, REKAP_SHEET])
             rekap = gp.texts(rekap_values)
         else:
             values = self._values(ws.title)
+        self._rekap_values = rekap_values
+        digest = gp.values_digest(ws.title, meta.timezone, values, rekap_values)
         headers, rows = gp.convert_values(values, self.cfg.field_aliases,
                                           self.cfg.worker_headers)
         self._snapshot = SheetSnapshot(
@@ -134,6 +137,7 @@ class GoogleSheetSource:
             rows=rows,
             requests=self.http.requests - before,
             rekap=rekap,
+            digest=digest,
         )
         return self._snapshot
 
@@ -147,15 +151,21 @@ class GoogleSheetSource:
         before = self.http.requests
         meta = self._meta or self._metadata()
         ws = self._worksheet(meta)
-        headers, rows = gp.convert_values(
-            self._values(ws.title), self.cfg.field_aliases, self.cfg.worker_headers
-        )
+        values = self._values(ws.title)
+        raw = [list(row) for row in values]  # convert_values converts cells in place
+        headers, rows = gp.convert_values(values, self.cfg.field_aliases,
+                                          self.cfg.worker_headers)
         plan = gp.plan_write(headers, rows, batch, self.cfg.field_aliases,
                              self.cfg.worker_headers)
         rekap = batch.rekap if batch.rekap and ws.title != REKAP_SHEET else None
         if plan.cells or rekap:
             self._send(meta, ws, plan, rekap)
-        return WriteResult(plan.written, plan.skipped, self.http.requests - before)
+        # What the next read will return, predicted from the re-read and what was written:
+        # lets the next pass recognise an unchanged sheet without a further request.
+        after = gp.values_digest(ws.title, meta.timezone, gp.applied(raw, plan.cells),
+                                 rekap if rekap is not None else self._rekap_values)
+        return WriteResult(plan.written, plan.skipped, self.http.requests - before,
+                           digest=after)
 
     # -- plumbing --------------------------------------------------------------------------
 

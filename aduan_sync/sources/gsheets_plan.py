@@ -4,6 +4,7 @@ writes as compare-and-set decisions and request bodies. No I/O here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -79,6 +80,42 @@ def decode_value_ranges(content: bytes) -> list[list[list[Any]]]:
     data = json.loads(content, parse_float=_number)
     ranges = data.get("valueRanges", []) if isinstance(data, dict) else []
     return [vr.get("values", []) if isinstance(vr, dict) else [] for vr in ranges]
+
+
+def _trimmed(values: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Values as Google returns them: no trailing empty cells in a row, no trailing empty rows
+    (so what the worker predicts after a write equals what the next read returns)."""
+    out = []
+    for row in values:
+        cells = list(row)
+        while cells and cells[-1] in ("", None):
+            cells.pop()
+        out.append(cells)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def values_digest(title: str, timezone: str, values: Sequence[Sequence[Any]],
+                  rekap: Sequence[Sequence[Any]] | None) -> str:
+    """SHA-256 of a worksheet's values (and its `Rekap` tab) in one canonical form."""
+    blob = json.dumps([title, timezone, _trimmed(values),
+                       None if rekap is None else _trimmed(rekap)],
+                      ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def applied(values: Sequence[Sequence[Any]], cells: Iterable[CellWrite]) -> list[list[Any]]:
+    """`values` as they are after `cells` were written over them."""
+    out = [list(row) for row in values]
+    for c in cells:
+        while len(out) <= c.row:
+            out.append([])
+        row = out[c.row]
+        while len(row) <= c.col:
+            row.append("")
+        row[c.col] = c.value
+    return out
 
 
 def texts(values: Sequence[Sequence[Any]]) -> list[list[str]]:

@@ -8,6 +8,7 @@ over a file someone is editing would lose their work or ours.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterable
@@ -114,6 +115,10 @@ class XlsxSource:
                 return ws
         return wb.worksheets[0]
 
+    def _digest(self, worksheet: str) -> str:
+        raw = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        return hashlib.sha256(f"{raw}/{worksheet}".encode()).hexdigest()
+
     def read(self) -> SheetSnapshot:
         wb = self._load(read_only=True)
         try:
@@ -130,6 +135,7 @@ class XlsxSource:
                 headers=headers,
                 rows=rows,
                 rekap=rekap,
+                digest=self._digest(ws.title),
             )
         finally:
             wb.close()
@@ -166,10 +172,12 @@ class XlsxSource:
             written += 1
         if batch.rekap is not None:
             _write_rekap(wb, batch.rekap)
+        digest = ""
         if written or batch.add_headers or batch.rekap is not None:
             self._save(wb)
+            digest = self._digest(ws.title)
         wb.close()
-        return WriteResult(written=written, skipped=skipped)
+        return WriteResult(written=written, skipped=skipped, digest=digest)
 
     def _save(self, wb: Workbook) -> None:
         self._check_available()  # someone may have opened it while we worked

@@ -1,0 +1,93 @@
+"""Recognise an idle pass cheaply: nothing in the sheet changed, and no clock event is due.
+
+A full pass over a large register costs per-row work (parsing, fingerprints, deadlines). Most
+passes of a cron job or the daemon find nothing to do, so after a full pass that wrote nothing
+to the sheet, the worker remembers the digest of the values it read and the earliest moment at
+which time alone could change something:
+
+- a deadline of an open complaint passing (reminders, the `Rekap` overdue list),
+- the next working-day boundary of an overdue complaint (one reminder per working day),
+- the office opening (reminders are sent within office hours),
+- the digest time, and midnight (the digest, the month in `Rekap`),
+- the next retry of a queued message.
+
+A later pass that reads the same digest before that moment, with no message due, no archive
+folder or attachment waiting, is idle: it returns at once, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aduan_sync.calendar import WorkingCalendar
+from aduan_sync.config import RemindersConfig
+from aduan_sync.ledger import Complaint, Ledger
+from aduan_sync.model import Status
+from aduan_sync.reminders import WAITING
+
+STATE_KEY = "idle"
+
+
+@dataclass(frozen=True)
+class IdleState:
+    digest: str
+    until: datetime  # the earliest moment time alone could change something
+    rows: int
+    problems: list[dict[str, Any]]
+
+
+def load(ledger: Ledger) -> IdleState | None:
+    raw = ledger.state(STATE_KEY)
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return IdleState(data["digest"], datetime.fromisoformat(data["until"]), data["rows"],
+                     data["problems"])
+
+
+def save(ledger: Ledger, state: IdleState) -> None:
+    value = json.dumps({"digest": state.digest, "until": state.until.isoformat(),
+                        "rows": state.rows, "problems": state.problems}, ensure_ascii=False)
+    if ledger.state(STATE_KEY) != value:
+        ledger.set_state(STATE_KEY, value)
+
+
+def forget(ledger: Ledger) -> None:
+    if ledger.state(STATE_KEY):
+        ledger.set_state(STATE_KEY, "")
+
+
+def is_idle(state: IdleState | None, digest: str, ledger: Ledger, now: datetime) -> bool:
+    """True when a pass over values with `digest` at `now` would change nothing."""
+    if state is None or not digest or digest != state.digest or now >= state.until:
+        return False
+    if ledger.pending_messages(now) or ledger.has_unarchived():
+        return False  # left by a pass that died: the full pass finishes its work
+    return not ledger.attachments(statuses=("pending",))
+
+
+def next_event(complaints: Iterable[Complaint], cal: WorkingCalendar, rc: RemindersConfig,
+               now: datetime, retries: Iterable[datetime]) -> datetime:
+    """The earliest moment after `now` at which time alone could change what a pass does."""
+    local = now.astimezone(cal.tz)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(),
+                                tzinfo=cal.tz)
+    digest_at = datetime.combine(local.date(), rc.digest_time, tzinfo=cal.tz)
+    # Closing changes nothing (reminders just wait); opening lets reminders out again.
+    events = [midnight] if cal.is_open(local) else [midnight, cal.next_opening(local)]
+    if digest_at > local:
+        events.append(digest_at)
+    events += [t for t in retries if t > now]
+    for c in complaints:
+        if c.deadline is None or c.status not in WAITING:
+            continue
+        if c.deadline > now:
+            events.append(c.deadline)
+        elif c.status == Status.DITERUSKAN:
+            k = cal.working_days_overdue(c.deadline, now)
+            events.append(cal.add_working_days(c.deadline, k + 1))
+    return min(events)
