@@ -96,3 +96,23 @@ def test_problems_of_an_idle_sheet_are_still_reported(cfg, workspace):
     run_pass(cfg, now=at(2026, 11, 23, 8, 10), env={})
     later = run_pass(cfg, now=at(2026, 11, 23, 8, 15), env={})
     assert later.idle and later.exit_code == 1 and later.problems == first.problems
+
+
+def test_google_sheet_after_our_own_write_is_idle_without_a_further_request(
+    fake_google, google_config
+):
+    from tests.fakegoogle.forms import FORM_HEADERS as G_HEADERS
+    from tests.fakegoogle.forms import form_rows
+
+    sid = fake_google.add_spreadsheet(G_HEADERS, form_rows(20))
+    cfg = google_config(sid)
+    first = run_pass(cfg, now=at(2026, 11, 23, 8, 5), env={})
+    assert len(first.registered) == 20 and not first.idle, first.to_json()
+    assert first.exit_code == 0, first.to_json()
+    fake_google.log.clear()
+    # (a complaint of the fake's sample falls due at 08:07:01: that would end idleness too)
+    second = run_pass(cfg, now=at(2026, 11, 23, 8, 6), env={})
+    assert second.idle and second.api_requests == fake_google.count("sheets.*") == 2
+    fake_google.set_cell(sid, 2, 1, "Nama diubah petugas")  # a staff edit in the sheet
+    third = run_pass(cfg, now=at(2026, 11, 23, 8, 6, 30), env={})
+    assert not third.idle

