@@ -24,6 +24,9 @@ from aduan_sync.model import SHEET_DATETIME_FORMAT
 
 _ENVIRONMENTS: dict[Path, jinja2.Environment] = {}
 
+#: Complaints listed per section of the daily digest (answers to post are always all listed).
+DIGEST_MAX = 100
+
 
 def environment(templates_dir: Path) -> jinja2.Environment:
     """One Jinja2 environment per templates folder and process: compiling the templates costs
@@ -137,9 +140,13 @@ class Messenger:
                        "camat_name": o.camat_name},
             "ppid": {"name": self.cfg.ppid.name, "email": self.cfg.ppid.email},
             "now": self.fmt(now), "date": local.date(),
-            "new": [self.complaint_ctx(c) for c in lists.new],
-            "waiting": [self.complaint_ctx(c) for c in lists.waiting],
-            "overdue": [self.complaint_ctx(c) for c in lists.overdue],
+            # A first import can make thousands "new": the mail lists the first ones and says
+            # how many more there are (the counts are always complete).
+            "totals": {k: len(getattr(lists, k)) for k in ("new", "waiting", "overdue",
+                                                           "to_post")},
+            "new": [self.complaint_ctx(c) for c in lists.new[:DIGEST_MAX]],
+            "waiting": [self.complaint_ctx(c) for c in lists.waiting[:DIGEST_MAX]],
+            "overdue": [self.complaint_ctx(c) for c in lists.overdue[:DIGEST_MAX]],
             "to_post": [self.complaint_ctx(c) for c in lists.to_post],
             "failed_messages": failed,
         }

@@ -548,3 +548,19 @@ def test_normalize_context_does_not_modify_the_callers_dicts() -> None:
     before = copy.deepcopy(ctx)
     render.normalize_context(ctx)
     assert ctx == before
+
+
+def test_a_long_digest_lists_the_first_complaints_and_counts_them_all():
+    from aduan_sync.config import PACKAGED_TEMPLATES
+    from aduan_sync.mail.render import make_environment, render_message
+
+    new = [{"register_no": f"{i:03d}/ADUAN/XI/2026", "category": "Lainnya", "text": "x"}
+           for i in range(1, 101)]
+    ctx = {"office": {"name": "Kecamatan Jenawi"}, "now": "24/11/2026 07:30",
+           "totals": {"new": 2500, "waiting": 0, "overdue": 0, "to_post": 0},
+           "new": new, "waiting": [], "overdue": [], "to_post": [], "failed_messages": []}
+    out = render_message(make_environment(PACKAGED_TEMPLATES), "digest", ctx)
+    assert "2500 baru" in out.subject
+    assert "ADUAN BARU (2500)" in out.text and "dan 2400 aduan lainnya" in out.text
+    assert "dan 2400 aduan lainnya" in out.html
+    assert "100/ADUAN/XI/2026" in out.text and "101/ADUAN" not in out.text
