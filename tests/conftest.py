@@ -12,15 +12,13 @@ import openpyxl
 import pytest
 
 from aduan_sync import config as config_mod
+from aduan_sync.demo_data import DEMO_HEADERS
 
 pytest_plugins = ["tests.fakegoogle.fixtures"]
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
-FORM_HEADERS = [
-    "Cap waktu", "Alamat email", "Nama Lengkap", "NIK", "Nomor HP/WhatsApp", "Desa",
-    "Alamat Lengkap", "Kanal Aduan", "Isi Aduan", "Lokasi Kejadian", "Lampiran",
-]
+FORM_HEADERS = list(DEMO_HEADERS)
 
 
 def form_row(ts: datetime, text: str, *, name: str = "Sri Lestari",

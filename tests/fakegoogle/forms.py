@@ -9,19 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-FORM_HEADERS: list[str] = [
-    "Cap waktu",
-    "Alamat email",
-    "Nama Lengkap",
-    "NIK",
-    "Nomor HP/WhatsApp",
-    "Desa",
-    "Alamat Lengkap",
-    "Kanal Aduan",
-    "Isi Aduan",
-    "Lokasi Kejadian",
-    "Lampiran",
-]
+from aduan_sync.demo_data import DEMO_HEADERS
+
+#: The headers of an Indonesian-language Google Form response sheet (the demo's own).
+FORM_HEADERS: list[str] = list(DEMO_HEADERS)
 
 _DESA = ("Anggrasmanis", "Balong", "Gumeng", "Jenawi", "Lempong", "Menjing", "Seloromo",
          "Sidomukti", "Trengguli")
