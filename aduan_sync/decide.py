@@ -23,7 +23,7 @@ from aduan_sync.answers import Answers, parse_row
 from aduan_sync.headers import HeaderMap
 from aduan_sync.identity import cell_text, row_anchors
 from aduan_sync.ledger import Complaint, NewComplaint
-from aduan_sync.model import SHEET_DATETIME_FORMAT, STAFF_COLUMNS, Status
+from aduan_sync.model import STAFF_COLUMNS, Status, format_sheet_datetime
 from aduan_sync.sources.base import CellUpdate, RowAnchor, SheetSnapshot, WriteBatch
 
 
@@ -205,7 +205,7 @@ def desired_cells(c: Complaint, tz: ZoneInfo) -> dict[str, str]:
     """What the worker columns should show for complaint `c` (worker-owned columns only)."""
 
     def fmt(dt: datetime | None) -> str:
-        return dt.astimezone(tz).strftime(SHEET_DATETIME_FORMAT) if dt else ""
+        return format_sheet_datetime(dt, tz)
 
     return {
         "register_no": c.register_no,

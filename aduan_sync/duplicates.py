@@ -33,16 +33,13 @@ def normalized(text: str) -> str:
     return " ".join(tokens(text[: COMPARED_CHARS * 4]))[:COMPARED_CHARS]
 
 
-def text_similarity(a: str, b: str) -> float:
-    """0..1 similarity of two complaint texts, on normalised words."""
-    return _similarity(normalized(a), normalized(b))
-
-
-def _similarity(ta: str, tb: str) -> float:
-    if not ta or not tb:
-        return 0.0
-    m = SequenceMatcher(None, ta, tb, autojunk=False)
-    return m.ratio() if m.real_quick_ratio() > 0 and m.quick_ratio() > 0 else 0.0
+def similar(a: str, b: str, threshold: float) -> bool:
+    """Two normalised texts at least `threshold` alike; the cheap upper bounds go first."""
+    if not a or not b:
+        return False
+    m = SequenceMatcher(None, a, b, autojunk=False)
+    return (m.real_quick_ratio() >= threshold and m.quick_ratio() >= threshold
+            and m.ratio() >= threshold)
 
 
 @dataclass(frozen=True)
@@ -78,8 +75,6 @@ class DuplicateFinder:
         for seen in reversed(self.by_contact.get(key, [])):
             if abs(submitted_at - seen.submitted_at) > self.window:
                 continue
-            m = SequenceMatcher(None, text, seen.text, autojunk=False)
-            if (text and seen.text and m.real_quick_ratio() >= self.threshold
-                    and m.quick_ratio() >= self.threshold and m.ratio() >= self.threshold):
+            if similar(text, seen.text, self.threshold):
                 return seen.register_no
         return None

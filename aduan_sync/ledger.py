@@ -385,7 +385,6 @@ class Ledger:
         seq: int, registered_at: datetime,
     ) -> int:
         """Insert a registered complaint. Call inside `transaction()`; returns its id."""
-        answers = {"fields": new.answers, "extra": [list(p) for p in new.extra]}
         cur = db.execute(
             """INSERT INTO complaints (register_no, year, seq, fingerprint, answers_json,
                 answers_sha256, submitted_at, registered_at, category, category_source, unit,
@@ -394,7 +393,7 @@ class Ledger:
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 register_no, year, seq, new.fingerprint,
-                json.dumps(answers, ensure_ascii=False), new.answers_sha256,
+                _answers_json(new.answers, new.extra), new.answers_sha256,
                 _iso(new.submitted_at), _iso(registered_at), new.category, new.category_source,
                 new.unit, new.completeness, json.dumps(new.missing), new.status,
                 _iso(new.deadline), new.note, json.dumps(new.origin, ensure_ascii=False),
@@ -413,7 +412,15 @@ class Ledger:
     )
 
     def update_complaint(self, db: sqlite3.Connection, complaint_id: int, **values: Any) -> None:
-        """Update mutable fields of a complaint (never its number). Inside `transaction()`."""
+        """Update mutable fields of a complaint (never its number). Inside `transaction()`.
+
+        Takes `Complaint` field names: `answers` with `extra`, and `missing`, are stored as
+        the JSON columns they live in."""
+        values = dict(values)
+        if "answers" in values or "extra" in values:
+            values["answers_json"] = _answers_json(values.pop("answers"), values.pop("extra"))
+        if "missing" in values:
+            values["missing_json"] = json.dumps(values.pop("missing"))
         bad = set(values) - self._UPDATABLE
         if bad:
             raise LedgerError("Nomor register dan urutan tidak boleh diubah.", detail=str(bad))
@@ -673,6 +680,10 @@ class Ledger:
         if r is None:
             return None
         return {**dict(r), "summary": json.loads(r["summary_json"])}
+
+
+def _answers_json(fields: dict[str, str], extra: Sequence[tuple[str, str]]) -> str:
+    return json.dumps({"fields": fields, "extra": [list(p) for p in extra]}, ensure_ascii=False)
 
 
 def _complaint(r: sqlite3.Row, written: dict[str, str]) -> Complaint:

@@ -53,13 +53,3 @@ def add_note(note: str, part: str) -> str:
     if not part or part in note:
         return note
     return f"{note} {part}".strip() if note else part
-
-
-def without_note(note: str, prefix: str) -> str:
-    """Remove the sentence starting with `prefix` (a note that no longer holds)."""
-    start = note.find(prefix)
-    if start < 0:
-        return note
-    end = note.find(".", start)
-    end = len(note) if end < 0 else end + 1
-    return (note[:start] + note[end:]).strip()

@@ -20,7 +20,7 @@ from aduan_sync.config import Config, is_valid_email
 from aduan_sync.ledger import Complaint, QueuedMessage
 from aduan_sync.mail.compose import build_email, message_id_for
 from aduan_sync.mail.render import make_environment, render_formulir, render_message
-from aduan_sync.model import SHEET_DATETIME_FORMAT
+from aduan_sync.model import format_sheet_datetime
 
 _ENVIRONMENTS: dict[Path, jinja2.Environment] = {}
 
@@ -58,7 +58,7 @@ class Messenger:
         return self.cfg.mail.sender.rsplit("@", 1)[-1]
 
     def fmt(self, dt: datetime | None) -> str:
-        return dt.astimezone(self.cfg.office.tz).strftime(SHEET_DATETIME_FORMAT) if dt else ""
+        return format_sheet_datetime(dt, self.cfg.office.tz)
 
     def complaint_ctx(self, c: Complaint) -> dict[str, Any]:
         a = c.answers

@@ -6,6 +6,7 @@ them, so they change only together with the README.
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from enum import StrEnum
 
 
@@ -23,6 +24,9 @@ class Status(StrEnum):
 
 #: Statuses only staff set; the worker adopts them and never moves a row out of them.
 STAFF_FINAL_STATUSES = frozenset({Status.SELESAI, Status.DITOLAK, Status.DUPLIKAT})
+
+#: Statuses in which a complaint still waits for the office.
+OPEN_STATUSES = frozenset({Status.TERDAFTAR, Status.PERLU_KLARIFIKASI, Status.DITERUSKAN})
 
 #: Forward order of the worker's own statuses; the worker never moves a status backwards.
 STATUS_RANK: dict[Status, int] = {
@@ -103,3 +107,8 @@ DESA_JENAWI: tuple[str, ...] = (
 
 #: Date-time format shown in the sheet for register dates, deadlines and answer dates.
 SHEET_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+
+
+def format_sheet_datetime(dt: datetime | None, tz: tzinfo) -> str:
+    """`dd/mm/yyyy HH:MM` in the office's zone, as the sheet shows dates; "" for None."""
+    return dt.astimezone(tz).strftime(SHEET_DATETIME_FORMAT) if dt else ""

@@ -55,12 +55,7 @@ class Recorder:
 
     def update(self, c: Complaint, **values: Any) -> Complaint:
         """Update the ledger and return the complaint as it now is."""
-        stored = {("missing_json" if k == "missing" else k): v for k, v in values.items()}
-        if "missing_json" in stored:
-            import json
-
-            stored["missing_json"] = json.dumps(stored["missing_json"])
-        self.ledger.update_complaint(self.db, c.id, **stored)
+        self.ledger.update_complaint(self.db, c.id, **values)
         return dataclasses.replace(c, **values)
 
     def known(self, key: str, kind: str, serial: int | None = None) -> bool:
@@ -148,7 +143,7 @@ class Recorder:
         if classifier and c.category_source == "worker" and c.category == CATEGORY_LAINNYA:
             category, unit, *_ = classifier(answers, None)
             values.update(category=category, unit=unit)
-        c = self._store_answers(c, values)
+        c = self.update(c, **values)
         if not missing and c.status == Status.PERLU_KLARIFIKASI:
             # Clarified: the PPID's working day starts now, not at the original submission.
             c = self.update(c, completed_at=self.now,
@@ -157,16 +152,6 @@ class Recorder:
             for msg in self.messenger.for_new_complaint(c, self.now, staff_only=True):
                 self.queue(msg, c)
         return c
-
-    def _store_answers(self, c: Complaint, values: dict[str, Any]) -> Complaint:
-        import json
-
-        blob = json.dumps({"fields": values["answers"],
-                           "extra": [list(p) for p in values["extra"]]}, ensure_ascii=False)
-        self.ledger.update_complaint(self.db, c.id, answers_json=blob)
-        rest = {k: v for k, v in values.items() if k not in ("answers", "extra")}
-        c = self.update(c, **rest)
-        return dataclasses.replace(c, answers=values["answers"], extra=values["extra"])
 
     def _answer_typed(self, text: str, c: Complaint) -> Complaint:
         """SOP step 5: deliver the staff's answer, or mark it for the admin to post."""

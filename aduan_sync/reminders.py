@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from aduan_sync.calendar import WorkingCalendar
 from aduan_sync.config import RemindersConfig
 from aduan_sync.ledger import Complaint
-from aduan_sync.model import STAFF_FINAL_STATUSES, Status
+from aduan_sync.model import OPEN_STATUSES, STAFF_FINAL_STATUSES, Status
 
 #: Statuses in which a complaint waits for the office.
-WAITING = frozenset({Status.TERDAFTAR, Status.PERLU_KLARIFIKASI, Status.DITERUSKAN})
+WAITING = OPEN_STATUSES
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,7 @@ from typing import Any
 
 from aduan_sync.config import Config
 from aduan_sync.ledger import Ledger
-from aduan_sync.model import SHEET_DATETIME_FORMAT, Status
-
-OPEN_STATUSES = {Status.TERDAFTAR, Status.PERLU_KLARIFIKASI, Status.DITERUSKAN}
+from aduan_sync.model import OPEN_STATUSES, SHEET_DATETIME_FORMAT, format_sheet_datetime
 
 
 def status_report(cfg: Config, now: datetime | None = None) -> dict[str, Any]:
@@ -31,7 +29,7 @@ def status_report(cfg: Config, now: datetime | None = None) -> dict[str, Any]:
     tz = cfg.office.tz
 
     def fmt(dt: datetime | None) -> str:
-        return dt.astimezone(tz).strftime(SHEET_DATETIME_FORMAT) if dt else ""
+        return format_sheet_datetime(dt, tz)
 
     cal = cfg.calendar.working_calendar(tz)
     late = sorted((c for c in complaints

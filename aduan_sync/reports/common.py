@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aduan_sync.config import Config, OfficeConfig
 from aduan_sync.ledger import Complaint, Ledger
-from aduan_sync.model import SHEET_DATETIME_FORMAT
+from aduan_sync.model import format_sheet_datetime
 
 
 def load_complaints(cfg: Config) -> list[Complaint]:
@@ -31,7 +31,7 @@ def local(dt: datetime, tz: tzinfo) -> datetime:
 
 def fmt_datetime(dt: datetime | None, tz: tzinfo) -> str:
     """`dd/mm/yyyy HH:MM` in the office's zone, as the sheet shows dates; "" for None."""
-    return dt.astimezone(tz).strftime(SHEET_DATETIME_FORMAT) if dt else ""
+    return format_sheet_datetime(dt, tz)
 
 
 def place_name(office: OfficeConfig) -> str:
