@@ -555,6 +555,31 @@ class Ledger:
                 (_iso(now), msg_id),
             )
 
+    def mark_sending_many(self, msg_ids: Sequence[int], now: datetime) -> None:
+        """`mark_sending` for a batch of messages, in one transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+                [(i,) for i in msg_ids],
+            )
+
+    def mark_sent_many(self, msg_ids: Sequence[int], now: datetime) -> None:
+        """`mark_sent` for a batch of messages, in one transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?",
+                [(_iso(now), i) for i in msg_ids],
+            )
+
+    def unmark_sending(self, msg_ids: Sequence[int]) -> None:
+        """Undo `mark_sending_many` for messages never attempted (the batch stopped early)."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE outbox SET status = 'queued', attempts = attempts - 1 "
+                "WHERE id = ? AND status = 'sending'",
+                [(i,) for i in msg_ids],
+            )
+
     def mark_retry(self, msg_id: int, error: str, next_attempt_at: datetime) -> None:
         with self.transaction() as db:
             db.execute(

@@ -331,3 +331,91 @@ def test_default_backoff_doubles_from_five_minutes_up_to_six_hours() -> None:
     assert [default_backoff(a) for a in (1, 2, 3, 7, 8, 30)] == [
         timedelta(minutes=m) for m in (5, 10, 20, 320, 360, 360)
     ]
+
+
+# -- the outbox folder: batches written, synced once, then marked sent ---------------------------
+
+
+class CountingOutbox(OutboxTransport):
+    """The real outbox transport, counting its syncs and failing on chosen messages."""
+
+    def __init__(self, folder: Path, fail: dict[str, BaseException] | None = None) -> None:
+        super().__init__(folder)
+        self.flushes = 0
+        self.fail = fail or {}
+
+    def send_raw(self, eml: bytes, message_id: str, recipients: Sequence[str], *,
+                 durable: bool = True) -> Refused:
+        if message_id in self.fail:
+            raise self.fail[message_id]
+        return super().send_raw(eml, message_id, recipients, durable=durable)
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+def test_outbox_batches_sync_once_per_batch_and_send_everything(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("aduan_sync.mail.deliver.BATCH", 4)
+    for n in range(1, 11):
+        queue(ledger, n)
+    outbox = CountingOutbox(tmp_path / "outbox")
+    report = run(ledger, outbox)
+    assert (report.sent, report.deferred, outbox.flushes) == (10, 0, 3)  # 4 + 4 + 2
+    assert set(state(ledger).values()) == {("sent", 1)}
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 10
+
+
+def test_outbox_full_mid_batch_stops_and_requeues_the_untried_untouched(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aduan_sync.errors import MailConnectionError
+
+    monkeypatch.setattr("aduan_sync.mail.deliver.BATCH", 4)
+    for n in range(1, 11):
+        queue(ledger, n)
+    full = MailConnectionError("Folder outbox tidak dapat ditulisi.")
+    report = run(ledger, CountingOutbox(tmp_path / "outbox", {mid(6): full}))
+    st = state(ledger)
+    # 1-5 written and sent; 6 refused by the disk: retried later; 7, 8 (its batch) and
+    # 9, 10 (never started) queued with no attempt counted.
+    assert [st[mid(n)] for n in range(1, 6)] == [("sent", 1)] * 5
+    assert st[mid(6)] == ("queued", 1)
+    assert [st[mid(n)] for n in range(7, 11)] == [("queued", 0)] * 4
+    assert (report.sent, report.retried, report.deferred) == (5, 1, 4)
+    assert report.stopped
+    later = run(ledger, CountingOutbox(tmp_path / "outbox"), NOW + timedelta(hours=1))
+    assert later.sent == 5
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 10
+
+
+def test_outbox_bug_mid_batch_keeps_what_was_written_and_leaves_one_sending(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    for n in range(1, 6):
+        queue(ledger, n)
+    with pytest.raises(TypeError):
+        run(ledger, CountingOutbox(tmp_path / "outbox", {mid(3): TypeError("bug")}))
+    st = state(ledger)
+    assert (st[mid(1)], st[mid(2)], st[mid(3)]) == (("sent", 1), ("sent", 1), ("sending", 1))
+    assert (st[mid(4)], st[mid(5)]) == (("queued", 0), ("queued", 0))
+
+
+def test_outbox_batch_killed_before_its_sync_is_written_again_without_a_duplicate(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    class DiesBeforeSync(CountingOutbox):
+        def flush(self) -> None:
+            raise Crash
+
+    for n in range(1, 4):
+        queue(ledger, n)
+    with pytest.raises(Crash):
+        run(ledger, DiesBeforeSync(tmp_path / "outbox"))
+    assert set(state(ledger).values()) == {("sending", 1)}
+    report = run(ledger, CountingOutbox(tmp_path / "outbox"), NOW + timedelta(minutes=5))
+    assert (report.sent, report.resent_after_crash) == (3, 3)
+    files = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert len(files) == 3  # the same three files, rewritten with the same bytes

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from aduan_sync import defaults
 from aduan_sync.errors import (
@@ -29,9 +29,11 @@ from aduan_sync.errors import (
     MailPermanentError,
     MailSetupError,
 )
-from aduan_sync.mail.transport import Transport
+from aduan_sync.mail.transport import Refused, Transport
 
 Backoff = Callable[[int], timedelta]
+#: Messages written per sync and per commit by a `BatchTransport`.
+BATCH = 500
 
 
 class OutboxEntry(Protocol):
@@ -115,11 +117,97 @@ def deliver_pending(
     """
     report = DeliveryReport()
     pending = ledger.pending_messages(now)
+    if isinstance(transport, BatchTransport) and isinstance(ledger, BatchLedger):
+        _deliver_batches(ledger, transport, pending, now, max_attempts, backoff, report)
+        return report
     for index, entry in enumerate(pending):
         if not _deliver_one(ledger, transport, entry, now, max_attempts, backoff, report):
             report.deferred = len(pending) - index - 1
             break
     return report
+
+
+@runtime_checkable
+class BatchTransport(Protocol):
+    """A transport whose writes can be made durable together (the outbox folder): each
+    `send_raw(..., durable=False)` is atomic but may be lost to a power cut until `flush()`."""
+
+    def send_raw(self, eml: bytes, message_id: str, recipients: Sequence[str], *,
+                 durable: bool = True) -> Refused: ...
+    def flush(self) -> None: ...
+
+
+@runtime_checkable
+class BatchLedger(Protocol):
+    def mark_sending_many(self, msg_ids: Sequence[int], now: datetime) -> None: ...
+    def mark_sent_many(self, msg_ids: Sequence[int], now: datetime) -> None: ...
+    def unmark_sending(self, msg_ids: Sequence[int]) -> None: ...
+
+
+def _deliver_batches(
+    ledger: BatchLedger, transport: BatchTransport, pending: Sequence[OutboxEntry],
+    now: datetime, max_attempts: int, backoff: Backoff, report: DeliveryReport,
+) -> None:
+    """The same contract as `_deliver_one`, `BATCH` messages at a time: the batch is marked
+    `sending` (one commit), written without a sync each, synced once, then marked `sent` (one
+    commit). A crash in between leaves the batch in `sending`; the next pass writes the same
+    files again (same names, same bytes), so nothing is lost and nothing is doubled. Thousands
+    of per-message fsyncs and commits were most of the cost of a large first import."""
+    for start in range(0, len(pending), BATCH):
+        chunk = list(pending[start:start + BATCH])
+        ok = [e for e in chunk if not _exhausted(ledger, e, now, max_attempts, report)]
+        ledger.mark_sending_many([e.id for e in ok], now)
+        report.resent_after_crash += sum(1 for e in ok if e.status == "sending")
+        written: list[int] = []
+        done = 0  # entries of `ok` attempted (written, or their error recorded)
+        stopped = False
+        try:
+            for entry in ok:
+                try:
+                    refused = dict(transport.send_raw(entry.eml, entry.message_id,
+                                                      entry.recipients, durable=False))
+                except MailError as e:
+                    done += 1
+                    if not _record_error(ledger, entry, e, entry.attempts + 1, now,
+                                         max_attempts, backoff, report):
+                        stopped = True
+                        break
+                    continue
+                done += 1
+                written.append(entry.id)
+                _note_refused(entry, refused, report)
+        finally:
+            # Also on a bug in the transport: what was written counts as sent, what was not
+            # tried is queued again, and only the message that raised stays in `sending`.
+            if written:
+                transport.flush()
+                ledger.mark_sent_many(written, now)
+                report.sent += len(written)
+            raised = not stopped and done < len(ok)  # ok[done] raised: it stays `sending`
+            untried = ok[done + 1:] if raised else ok[done:]
+            ledger.unmark_sending([e.id for e in untried])
+        if stopped:
+            report.deferred = len(untried) + len(pending) - start - len(chunk)
+            return
+
+
+def _exhausted(ledger: OutboxLedger, entry: OutboxEntry, now: datetime, max_attempts: int,
+               report: DeliveryReport) -> bool:
+    """Give up on `entry` when it has had its attempts (see `_deliver_one`)."""
+    limit = max_attempts + (1 if entry.status == "sending" else 0)
+    if entry.attempts < limit:
+        return False
+    _fail(ledger, entry, f"Batas {max_attempts} kali percobaan pengiriman terlampaui.",
+          now, report)
+    return True
+
+
+def _note_refused(entry: OutboxEntry, refused: dict[str, str], report: DeliveryReport) -> None:
+    if refused:
+        report.refused[entry.message_id] = dict(refused)
+        report.errors[entry.message_id] = "Terkirim, tetapi ditolak untuk: " + "; ".join(
+            f"{addr} ({reply})" for addr, reply in refused.items()
+        )
 
 
 def _deliver_one(
@@ -135,10 +223,7 @@ def _deliver_one(
     crashed = entry.status == "sending"
     # A message cut off by a crash gets one attempt beyond the limit: its last attempt may
     # never have reached the server. A message that keeps crashing the worker still ends.
-    limit = max_attempts + (1 if crashed else 0)
-    if entry.attempts >= limit:
-        _fail(ledger, entry, f"Batas {max_attempts} kali percobaan pengiriman terlampaui.",
-              now, report)
+    if _exhausted(ledger, entry, now, max_attempts, report):
         return True
     ledger.mark_sending(entry.id, now)  # committed before a single byte goes out
     if crashed:
@@ -150,11 +235,7 @@ def _deliver_one(
                              report)
     ledger.mark_sent(entry.id, now)  # committed right after the server accepted
     report.sent += 1
-    if refused:
-        report.refused[entry.message_id] = dict(refused)
-        report.errors[entry.message_id] = "Terkirim, tetapi ditolak untuk: " + "; ".join(
-            f"{addr} ({reply})" for addr, reply in refused.items()
-        )
+    _note_refused(entry, refused, report)
     return True
 
 

@@ -3,8 +3,9 @@
 The demo's default, and a way to inspect what the worker would send. The file is named from the
 Message-ID, which is deterministic per (register number, kind of message), so delivering a
 message a second time (after a crash in the send window) rewrites the same file with the same
-bytes instead of adding a duplicate. Files are written atomically (temporary file, fsync,
-rename), mode 0600, in a folder of mode 0700: they hold citizens' personal data.
+bytes instead of adding a duplicate. Files are written atomically (temporary file, rename),
+mode 0600, in a folder of mode 0700: they hold citizens' personal data. The delivery loop
+writes them in batches and syncs each batch once before marking it sent (`deliver.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aduan_sync.errors import MailConnectionError, MailPermanentError
-from aduan_sync.fsutil import write_atomic
+from aduan_sync.fsutil import flush_to_disk, write_atomic
 from aduan_sync.mail.transport import Refused, check_recipients, flatten
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+=-]")
@@ -47,8 +48,10 @@ class OutboxTransport:
 
     def __init__(self, outbox_dir: Path) -> None:
         self.outbox_dir = outbox_dir
+        self._dir_ready = False
 
     def __enter__(self) -> OutboxTransport:
+        self._dir_ready = False  # checked (and tightened to 0700) once per pass
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -65,22 +68,35 @@ class OutboxTransport:
         self._store(str(msg.get("Message-ID", "")), flatten(msg))
         return {}
 
-    def send_raw(self, eml: bytes, message_id: str, recipients: Sequence[str]) -> Refused:
+    def send_raw(self, eml: bytes, message_id: str, recipients: Sequence[str], *,
+                 durable: bool = True) -> Refused:
         """Write a message exactly as the ledger stored it when it was queued.
 
         The stored bytes were composed (and their headers checked) by `compose.build_email`;
         parsing them back only to flatten them again cost more than the rest of a pass.
+        With `durable=False` the file is written atomically but synced only by `flush()`.
         """
         check_recipients(recipients)
         if b"\nBcc:" in eml.split(b"\r\n\r\n", 1)[0] or eml.startswith(b"Bcc:"):
             raise MailPermanentError("Pesan tersimpan memuat Bcc; tidak ditulis ke outbox.")
-        self._store(message_id, eml)
+        self._store(message_id, eml, durable=durable)
         return {}
 
-    def _store(self, message_id: str, data: bytes) -> None:
+    def flush(self) -> None:
+        """Make every message written with `durable=False` survive a power cut."""
         try:
-            self._make_dir()
-            _write_atomic(self.outbox_dir / eml_filename(message_id), data)
+            flush_to_disk()
+        except OSError as e:  # pragma: no cover - sync(2) reports no errors on Linux
+            raise MailConnectionError("Folder outbox tidak dapat ditulisi.",
+                                      detail=f"{self.outbox_dir}: {e}") from e
+
+    def _store(self, message_id: str, data: bytes, *, durable: bool = True) -> None:
+        try:
+            if not self._dir_ready:
+                self._make_dir()
+                self._dir_ready = True
+            write_atomic(self.outbox_dir / eml_filename(message_id), data, 0o600,
+                         durable=durable)
         except OSError as e:
             raise MailConnectionError(
                 "Folder outbox tidak dapat ditulisi.", detail=f"{self.outbox_dir}: {e}"
@@ -90,9 +106,3 @@ class OutboxTransport:
         self.outbox_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         # mkdir's mode is filtered by the umask and ignored for an existing folder.
         os.chmod(self.outbox_dir, 0o700)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so a reader sees the old file or the whole new one, never half,
-    durable (file and rename fsynced) before the message counts as sent."""
-    write_atomic(path, data, 0o600)
