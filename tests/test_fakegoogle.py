@@ -296,6 +296,39 @@ def test_drive_answers_403_and_404_with_reasons(fake_google):
     assert missing.status_code == 404 and "File not found" in missing.json()["error"]["message"]
 
 
+def test_a_spreadsheets_drive_version_moves_with_every_change_and_only_then(fake_google):
+    sid = fake_google.add_spreadsheet(["A"], [["x"]])
+    drive = _drive(fake_google, fake_google.new_service_account_key(SA_EMAIL))
+    api = Api(fake_google, sid)
+
+    def version() -> int:
+        meta = drive.files().get(fileId=sid, fields="version,modifiedTime").execute()
+        assert set(meta) == {"version", "modifiedTime"}
+        return int(meta["version"])
+
+    seen = [version()]
+    api.get("A1")
+    assert api.batch_update_values([{"range": "Tidak ada!A1", "values": [["y"]]}]).status_code \
+        == 400
+    seen.append(version())  # neither a read nor a refused write changes the file
+    for change in (lambda: api.batch_update_values([{"range": "A2", "values": [["y"]]}]),
+                   lambda: api.batch_update({"appendDimension": {
+                       "sheetId": 0, "dimension": "ROWS", "length": 5}}),
+                   lambda: fake_google.set_cell(sid, 1, 0, "z"),
+                   lambda: fake_google.append_rows(sid, [["baru"]]),
+                   lambda: fake_google.insert_rows(sid, 1, [["sisip"]]),
+                   lambda: fake_google.sort_rows(sid, key=str),
+                   lambda: fake_google.delete_rows(sid, 1)):
+        change()
+        seen.append(version())
+    assert seen[0] == seen[1] and seen[1:] == sorted(set(seen[1:]))
+    meta = drive.files().get(fileId=sid).execute()
+    assert meta["mimeType"] == "application/vnd.google-apps.spreadsheet"
+    fake_google.make_private(sid)
+    with pytest.raises(Exception, match="404"):
+        version()
+
+
 def test_an_interrupted_download_is_cut_short_after_its_headers(fake_google):
     fid = fake_google.add_file(b"a" * 5000)
     fake_google.fail("drive.files.download", status=None, truncate=1000)

@@ -196,9 +196,13 @@ class FakeGoogle:
         return [{h: (r[i] if i < len(r) else None) for i, h in enumerate(head)} for r in grid[1:]]
 
     def set_cell(self, sid: str, row: int, col: int, value: Any, title: str | None = None) -> None:
-        """Write one stored value at 0-based sheet coordinates (a staff member typing)."""
+        """Write one stored value at 0-based sheet coordinates (a staff member typing).
+
+        This helper and the ones below bump the spreadsheet's Drive `version`, as any edit
+        does."""
         with self.lock:
             self.sheet(sid, title).set_cell(row, col, value)
+            self.spreadsheets[sid].touch()
 
     def append_rows(self, sid: str, rows: Iterable[Sequence[Any]],
                     title: str | None = None) -> None:
@@ -211,6 +215,7 @@ class FakeGoogle:
                     sh.row_count = at + i + 1
                 for c, v in enumerate(row):
                     sh.set_cell(at + i, c, v)
+            self.spreadsheets[sid].touch()
 
     def insert_rows(self, sid: str, at: int, rows: Sequence[Sequence[Any]],
                     title: str | None = None) -> None:
@@ -221,11 +226,13 @@ class FakeGoogle:
             for i, row in enumerate(rows):
                 for c, v in enumerate(row):
                     sh.set_cell(at + i, c, v)
+            self.spreadsheets[sid].touch()
 
     def delete_rows(self, sid: str, at: int, count: int = 1, title: str | None = None) -> None:
         """Delete `count` rows from 0-based sheet row `at`."""
         with self.lock:
             self.sheet(sid, title).delete("ROWS", at, at + count)
+            self.spreadsheets[sid].touch()
 
     def sort_rows(self, sid: str, key: Callable[[list[Any]], Any], *, reverse: bool = False,
                   title: str | None = None) -> None:
@@ -235,6 +242,7 @@ class FakeGoogle:
             data = sh.read(1, 0, sh.row_count, sh.col_count)
             data.sort(key=key, reverse=reverse)
             sh.rows[1:] = data
+            self.spreadsheets[sid].touch()
 
     def share(self, sid: str, email: str, role: str = "writer") -> None:
         """Restrict access to listed principals (the first call makes the sheet private)."""

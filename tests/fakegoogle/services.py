@@ -171,7 +171,13 @@ def _drive_file(call: Call) -> Any:
 
 
 def drive_get(call: Call) -> Answer:
-    meta = _drive_file(call).metadata()
+    ss = call.fake.spreadsheets.get(call.params["fid"])
+    if ss is not None:  # a spreadsheet is a Drive file too: its version, modifiedTime ...
+        if ss.access is not None and (call.token.principal if call.token else "") not in ss.access:
+            raise ApiError(404, f"File not found: {ss.spreadsheet_id}.", reason="notFound")
+        meta = ss.drive_metadata()
+    else:
+        meta = _drive_file(call).metadata()
     fields = call.args.get("fields")
     if not fields:
         return Answer(200, {k: meta[k] for k in _DRIVE_DEFAULT_FIELDS})

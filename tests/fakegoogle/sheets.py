@@ -7,6 +7,7 @@ code and message shape Google uses (grid limits, unknown sheets, bad ranges).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.fakegoogle import a1
@@ -123,9 +124,16 @@ class Sheet:
             self.col_count -= end - start
 
 
+def _rfc3339_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 @dataclass
 class Spreadsheet:
-    """A spreadsheet file. `access` maps principal email -> "reader"|"writer"; None: anyone."""
+    """A spreadsheet file. `access` maps principal email -> "reader"|"writer"; None: anyone.
+
+    `version` is Drive's file version: bumped by every change (API writes and the fake's
+    control helpers alike), as Drive's "reflects every change made to the file"."""
 
     spreadsheet_id: str
     title: str
@@ -133,6 +141,25 @@ class Spreadsheet:
     time_zone: str = "Asia/Jakarta"
     sheets: list[Sheet] = field(default_factory=list)
     access: dict[str, str] | None = None
+    version: int = 1
+    modified_time: str = field(default_factory=_rfc3339_now)
+
+    def touch(self) -> None:
+        """Record a change of the file (Drive's `version` and `modifiedTime`)."""
+        self.version += 1
+        self.modified_time = _rfc3339_now()
+
+    def drive_metadata(self) -> dict[str, Any]:
+        """The file as Drive v3 `files.get` describes it (int64 `version` as a string)."""
+        return {
+            "kind": "drive#file",
+            "id": self.spreadsheet_id,
+            "name": self.title,
+            "mimeType": "application/vnd.google-apps.spreadsheet",
+            "version": str(self.version),
+            "modifiedTime": self.modified_time,
+            "trashed": False,
+        }
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -224,6 +251,7 @@ class Spreadsheet:
         return sheet, rng.r0, rng.c0, values
 
     def apply_write(self, sheet: Sheet, r0: int, c0: int, values: list, option: str) -> int:
+        self.touch()
         cells = 0
         for dr, row in enumerate(values):
             for dc, v in enumerate(row):
@@ -290,6 +318,7 @@ class Spreadsheet:
         except ApiError:
             self.restore(snap)
             raise
+        self.touch()
         return {"spreadsheetId": self.spreadsheet_id, "replies": replies}
 
     def _apply(self, i: int, req: dict[str, Any]) -> dict[str, Any]:
