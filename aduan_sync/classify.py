@@ -8,6 +8,7 @@ the rules' `padanan` table, and repeated letters collapsed ("RUSAKKK" and "rusak
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 import unicodedata
@@ -33,17 +34,29 @@ _SUFFIXES = ("nya", "nipun", "ipun", "ne", "e", "ku", "mu", "lah", "kah")
 _DROPPED = frozenset({"Mn", "Me", "Cf", "Cc", "Co", "Cs"})
 
 
+#: ASCII characters `_clean` drops (the C0 controls and DEL, category Cc).
+_ASCII_DROPPED = {c: None for c in range(128) if unicodedata.category(chr(c)) in _DROPPED}
+
+
 def _clean(text: str) -> str:
     """Compatibility-fold (fancy and fullwidth letters), drop accents and invisible characters."""
+    if text.isascii():  # most answers: NFKD changes nothing, only controls can go
+        return text.translate(_ASCII_DROPPED)
     folded = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in folded if unicodedata.category(ch) not in _DROPPED)
 
 
 def tokens(text: str) -> list[str]:
     """Lower-case words of `text`, runs of 3+ equal letters collapsed to one."""
-    return [_RUN3.sub(r"\1", w) for w in _WORD.findall(_clean(text).casefold())]
+    return [_collapse3(w) for w in _WORD.findall(_clean(text).casefold())]
 
 
+@functools.lru_cache(maxsize=65536)
+def _collapse3(word: str) -> str:
+    return _RUN3.sub(r"\1", word)
+
+
+@functools.lru_cache(maxsize=65536)
 def _skeleton(word: str) -> str:
     """Every run of equal letters collapsed: the form keywords and text are compared in."""
     return _RUN2.sub(r"\1", word)
@@ -200,6 +213,10 @@ class _Index:
         self.words: dict[str, list[int]] = {}
         self.phrases: dict[str, list[int]] = {}
         self.wild: list[tuple[int, str]] = []
+        # Per distinct word of the texts classified so far (a pass meets the same few
+        # thousand words again and again): its positions, and the wildcards it matches.
+        self.positions: dict[str, list[frozenset[str]]] = {}
+        self._wild_hits: dict[str, tuple[int, ...]] = {}
         for i, kw in enumerate(keywords):
             if "*" in kw.words[0]:
                 self.wild.append((i, kw.words[0]))
@@ -207,6 +224,14 @@ class _Index:
                 self.words.setdefault(kw.words[0], []).append(i)
             else:
                 self.phrases.setdefault(kw.words[0], []).append(i)
+
+    def wild_hits(self, word: str) -> tuple[int, ...]:
+        """Indexes of the wildcard keywords `word` matches."""
+        hits = self._wild_hits.get(word)
+        if hits is None:
+            hits = self._wild_hits[word] = tuple(
+                i for i, pattern in self.wild if _wild_match(pattern, word))
+        return hits
 
 
 def _wild_match(pattern: str, word: str) -> bool:
@@ -339,35 +364,44 @@ def _keyword_words(
 # ------------------------------------------------------------------ scoring
 
 
-def _positions(text: str, synonyms: Mapping[str, tuple[str, ...]]) -> list[frozenset[str]]:
-    """Each word of `text` as the set of skeletons it may stand for (suffixes, synonyms)."""
+def _positions(text: str, synonyms: Mapping[str, tuple[str, ...]],
+               memo: dict[str, list[frozenset[str]]] | None = None) -> list[frozenset[str]]:
+    """Each word of `text` as the set of skeletons it may stand for (suffixes, synonyms).
+    `memo` keeps each distinct word's answer (for one `synonyms` table)."""
     out: list[frozenset[str]] = []
     for word in tokens(text):
-        if word in synonyms:
-            out.extend(frozenset({_skeleton(w)}) for w in synonyms[word])
-            continue
-        forms = {word} | {
-            word[: -len(s)] for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 3
-        }
-        mapped = set()
-        for form in forms:  # "dalane" -> "dalan" -> "jalan"
-            standard = synonyms.get(form, (form,))
-            mapped.add(_skeleton(standard[0] if len(standard) == 1 else form))
-        out.append(frozenset(mapped))
+        known = memo.get(word) if memo is not None else None
+        if known is None:
+            known = _word_positions(word, synonyms)
+            if memo is not None:
+                memo[word] = known
+        out.extend(known)
     return out
+
+
+def _word_positions(word: str, synonyms: Mapping[str, tuple[str, ...]]) -> list[frozenset[str]]:
+    if word in synonyms:
+        return [frozenset({_skeleton(w)}) for w in synonyms[word]]
+    forms = {word} | {
+        word[: -len(s)] for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 3
+    }
+    mapped = set()
+    for form in forms:  # "dalane" -> "dalan" -> "jalan"
+        standard = synonyms.get(form, (form,))
+        mapped.add(_skeleton(standard[0] if len(standard) == 1 else form))
+    return [frozenset(mapped)]
 
 
 def _matches(text: str, rules: Rules) -> set[int]:
     """Indexes of the rules' keywords found in `text` (each counted once however often)."""
     idx: _Index = rules._index
-    positions = _positions(text, rules.synonyms)
+    positions = _positions(text, rules.synonyms, idx.positions)
     seen: set[str] = set().union(*positions) if positions else set()
     found: set[int] = set()
     for word in seen & idx.words.keys():
         found.update(idx.words[word])
-    for i, pattern in idx.wild:
-        if any(_wild_match(pattern, w) for w in seen):
-            found.add(i)
+    for word in seen:
+        found.update(idx.wild_hits(word))
     absorbed: set[int] = set()
     for first in seen & idx.phrases.keys():
         starts = [p for p, forms in enumerate(positions) if first in forms]

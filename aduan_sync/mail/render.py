@@ -38,6 +38,7 @@ citizen mails (`receipt`, `clarification_request`, `answer`) never show the NIK.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -166,7 +167,13 @@ def _autoescape(name: str | None) -> bool:
 def _parse_date(value: Any) -> datetime | date | None:
     if isinstance(value, datetime | date):
         return value
-    text = str(value).strip()
+    return _parse_date_text(str(value).strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_date_text(text: str) -> datetime | None:
+    """Cached: a pass renders the same few dates (its own clock, today's deadlines) thousands
+    of times, and `strptime` is the slowest step of a filter."""
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text, fmt)
