@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from aduan_sync import archive, attachments, decide, idle, lifecycle, reminders
+from aduan_sync import archive, attachments, decide, fanout, idle, lifecycle, reminders
 from aduan_sync.answers import Answers
 from aduan_sync.classify import classify, load_rules
 from aduan_sync.config import Config
@@ -262,6 +262,7 @@ class _Pass:
                 c = rec.register(view, classifier, origin, dupes)
                 pairs.append((view, c))
                 self.result.registered.append(c.register_no)
+            rec.queue_new()
             self._clock(rec, [c for _, c in pairs])
         self.result.staff_edits = len(edits) + len(reviews)
         self.result.queued = rec.queued
@@ -295,11 +296,18 @@ class _Pass:
         """SOP step 2's local archive. A folder counts as archived only once it is on disk
         (one sync for the whole batch), so a crash before that re-archives it next pass."""
         done: list[tuple[int, str]] = []
+        todo = [(c, attachments.archive_entries(self.ledger, c.id))
+                for c in self.ledger.complaints(unarchived_only=True)]
+        folder, formulir = self.cfg.storage.archive_dir, self.messenger.formulir
+
+        def write(item: tuple[Complaint, list[dict[str, Any]]]) -> str:
+            return archive.write_complaint(folder, item[0], formulir, item[1])[0]
+
         try:
-            for c in track(self.ledger.complaints(unarchived_only=True), "Menulis arsip aduan"):
-                sha, _ = archive.write_complaint(self.cfg.storage.archive_dir, c,
-                                                 self.messenger.formulir,
-                                                 attachments.archive_entries(self.ledger, c.id))
+            # Rendering the pages and writing the folders runs on every core (`fanout`).
+            shas = fanout.map_ordered(write, todo)
+            for (c, _), sha in track(zip(todo, shas, strict=True), "Menulis arsip aduan",
+                                     total=len(todo)):
                 done.append((c.id, sha))
         except ArchiveError as e:  # disk full or read-only: next pass retries
             # The detail (ENOSPC, EROFS …) tells the operator which of the two it is.

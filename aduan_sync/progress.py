@@ -9,6 +9,7 @@ either: a bar that flashes for a tenth of a second is noise.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TextIO, TypeVar
@@ -20,6 +21,8 @@ T = TypeVar("T")
 
 #: Below this many items no bar is drawn.
 MIN_ITEMS = 20
+#: A bar is redrawn at most this often.
+REFRESH_SECONDS = 0.1
 
 _console: Console | None = None
 
@@ -61,5 +64,14 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())
     # transient: the bar disappears when done, leaving only the command's own summary.
-    with Progress(*columns, console=console, transient=True) as progress:
-        yield from progress.track(items, total=total, description=description)
+    # Redrawn from this loop, at most every REFRESH_SECONDS, never from a thread of its own:
+    # with no other thread alive a pass may fork its rendering workers (fanout.py).
+    with Progress(*columns, console=console, transient=True, auto_refresh=False) as progress:
+        task = progress.add_task(description, total=total)
+        drawn = time.monotonic()
+        for done, item in enumerate(items, 1):
+            yield item
+            if time.monotonic() - drawn >= REFRESH_SECONDS or done == total:
+                progress.update(task, completed=done)
+                progress.refresh()
+                drawn = time.monotonic()

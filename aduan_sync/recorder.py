@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from aduan_sync import decide
+from aduan_sync import decide, fanout
 from aduan_sync.answers import Answers
 from aduan_sync.calendar import WorkingCalendar
 from aduan_sync.classify import check_completeness
@@ -41,6 +41,7 @@ class Recorder:
         self.cfg, self.ledger, self.db = cfg, ledger, db
         self.messenger, self.cal, self.now = messenger, cal, now
         self.queued = 0
+        self._new: list[Complaint] = []
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -97,10 +98,23 @@ class Recorder:
                    completeness=c.completeness)
         self.event(c, "status_changed", old=Status.TERDAFTAR.value, new=c.status,
                    cause="klasifikasi")
-        for msg in self.messenger.for_new_complaint(c, self.now):
-            self.queue(msg, c)
+        self._new.append(c)  # its messages: `queue_new`, for the whole batch at once
         dupes.add(reg, new.answers, new.submitted_at)
         return c
+
+    def queue_new(self) -> None:
+        """SOP steps 3–4 for the complaints `register` took since the last call: render and
+        queue their messages, in register order. Rendering is most of a first import's
+        work, so a large batch is rendered on every core (`fanout`); the workers get each
+        complaint's files from here, as they may not read the ledger themselves."""
+        batch, self._new = self._new, []
+        m, now = self.messenger, self.now
+        files = {c.id: m.attachments_of(c.id) for c in batch} if m.attachments_of else {}
+        local = dataclasses.replace(m, attachments_of=lambda cid: files.get(cid, []))
+        rendered = fanout.map_ordered(lambda c: local.for_new_complaint(c, now), batch)
+        for c, msgs in zip(batch, rendered, strict=True):
+            for msg in msgs:
+                self.queue(msg, c)
 
     # -- staff edits ------------------------------------------------------------------------
 

@@ -1,0 +1,110 @@
+"""Spread a pass's pure CPU work (rendering and composing messages, writing archive folders)
+over the machine's cores.
+
+A first import renders thousands of messages and archive pages; one Python process uses one
+core. `map_ordered(fn, items)` runs `fn` over `items` in forked worker processes and yields the
+results in order, a chunk at a time, so the caller can record each chunk (and forget it)
+while the workers render the next. `fn` must not touch the ledger: a forked child shares the
+parent's SQLite connection, which only the parent may use (the children leave through
+`os._exit`, so they never close or checkpoint it).
+
+Fork is used only when it is safe and pays: more than one core, at least `MIN_ITEMS` items,
+and no other thread in the process (forking a process with threads, such as the daemon's
+scheduler, can copy a lock another thread holds). Otherwise, and whenever a worker fails on an
+item, `fn` runs in the calling process, so the caller sees exactly the results and
+exceptions a plain loop would give.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Fewer items than this run in the calling process (starting workers costs ~20 ms).
+MIN_ITEMS = 200
+#: Items per task sent to a worker (results come back a task at a time).
+CHUNK = 100
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+
+class _Failed:
+    """What a worker sends back for an item that raised."""
+
+# The work of the current `map_ordered`, inherited by the forked workers (never pickled).
+_JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def workers_available(force: bool = False) -> int:
+    """Worker processes `map_ordered` would start (0: it runs in the calling process)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if (cores or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    if threading.active_count() > 1 and not force:
+        return 0
+    return int(cores or 1)
+
+
+def map_ordered(fn: Callable[[T], R], items: Sequence[T], *, force: bool = False,
+                min_items: int = MIN_ITEMS) -> Iterator[R]:
+    """`fn(item)` for each item, in order; in worker processes when that is safe and pays.
+
+    `force` forks even with other threads running (tests only: their server threads are
+    never touched by the workers).
+    """
+    workers = workers_available(force)
+    if workers == 0 or len(items) < min_items:
+        return (fn(x) for x in items)
+    global _JOB
+    _JOB = (fn, items)
+    try:
+        # The workers fork here, not at the first `next()` (the caller may start a thread
+        # in between), and take their copy of the job with them.
+        pool = multiprocessing.get_context("fork").Pool(workers, _worker_start,
+                                                        (os.getpid(),))
+    finally:
+        _JOB = None
+    return _results(pool, fn, items)
+
+
+def _results(pool: Any, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+    bounds = [(i, min(i + CHUNK, len(items))) for i in range(0, len(items), CHUNK)]
+    with pool:
+        for (start, _), part in zip(bounds, pool.imap(_run_chunk, bounds), strict=True):
+            for offset, result in enumerate(part):
+                # A worker's exception is not pickled back (ours carry extra fields): the
+                # item runs again here and raises, or answers, as a plain loop would.
+                yield fn(items[start + offset]) if isinstance(result, _Failed) else result
+
+
+def _worker_start(parent: int) -> None:
+    """A worker dies with its parent: one left behind after `kill -9` would keep the pass
+    lock (an inherited `flock`) and block every later pass. Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the EPIPE on the next result ends it
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
+
+
+def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
+    assert _JOB is not None
+    fn, items = _JOB
+    out: list[Any] = []
+    for i in range(*bounds):
+        try:
+            out.append(fn(items[i]))
+        except Exception:  # noqa: BLE001 - re-run in the parent, which raises it properly
+            out.append(_Failed())
+    return out

@@ -1,0 +1,114 @@
+"""Rendering on every core: forked workers give exactly what a plain loop gives."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from aduan_sync import fanout
+from aduan_sync.errors import ArchiveError
+from aduan_sync.passrun import run_pass
+from tests.conftest import CONFIG_TEMPLATE, FORM_HEADERS, ROAD, at, form_row, write_book
+
+NOW = at(2026, 11, 24, 9, 0)
+
+needs_cores = pytest.mark.skipif(fanout.workers_available(force=True) == 0,
+                                 reason="one core, or no fork(): map_ordered never forks here")
+
+
+def square_with_pid(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+@needs_cores
+def test_many_items_are_computed_in_other_processes_in_order() -> None:
+    out = list(fanout.map_ordered(square_with_pid, list(range(1000)), force=True))
+    assert [v for v, _ in out] == [x * x for x in range(1000)]
+    pids = {pid for _, pid in out}
+    assert os.getpid() not in pids and len(pids) >= 1
+
+
+def test_few_items_stay_in_this_process() -> None:
+    out = list(fanout.map_ordered(square_with_pid, list(range(10)), force=True))
+    assert {pid for _, pid in out} == {os.getpid()}
+
+
+@needs_cores
+def test_an_item_that_fails_in_a_worker_raises_here_as_a_loop_would() -> None:
+    def fn(x: int) -> int:
+        if x == 345:
+            # Our errors carry more than a message: they would not survive pickling.
+            raise ArchiveError("Arsip aduan tidak dapat ditulis.", detail=f"item {x}")
+        return x
+
+    seen: list[int] = []
+    with pytest.raises(ArchiveError) as e:
+        for value in fanout.map_ordered(fn, list(range(1000)), force=True):
+            seen.append(value)
+    assert seen == list(range(345))
+    assert e.value.detail == "item 345"
+
+
+def test_another_thread_keeps_the_work_in_this_process() -> None:
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert fanout.workers_available() == 0
+        out = list(fanout.map_ordered(square_with_pid, list(range(500))))
+        assert {pid for _, pid in out} == {os.getpid()}
+    finally:
+        stop.set()
+        t.join()
+
+
+def _files(root: Path, workspace: Path) -> dict[str, bytes]:
+    """Every file under `root`, the workspace's own path (the source's name) left out."""
+    own = str(workspace).encode()
+    return {str(p.relative_to(root)): p.read_bytes().replace(own, b"WORKSPACE")
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@needs_cores
+def test_a_forked_first_pass_writes_byte_for_byte_what_a_serial_one_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same 300 new complaints, once rendered by workers and once in-process: the same
+    outbox files, archive folders and ledger outbox, byte for byte."""
+    from datetime import timedelta
+
+    from aduan_sync import config as config_mod
+    from aduan_sync.ledger import Ledger
+
+    rows = [form_row(at(2026, 11, 23, 7, 0) + timedelta(seconds=7 * i),
+                     f"{ROAD} nomor {i}" if i % 5 else "halo", name=f"Warga {i}",
+                     desa="Balong", email=f"warga{i}@example.com" if i % 3 else "")
+            for i in range(300)]
+    rows = [[v.replace(tzinfo=None) if hasattr(v, "tzinfo") and v.tzinfo else v for v in r]
+            for r in rows]
+    results = {}
+    for mode in ("serial", "forked"):
+        root = tmp_path / mode
+        root.mkdir()
+        (root / "aduan.toml").write_text(CONFIG_TEMPLATE, encoding="utf-8")
+        write_book(root / "form.xlsx", FORM_HEADERS, rows)
+        cfg = config_mod.load(root / "aduan.toml")
+        if mode == "serial":
+            monkeypatch.setattr(fanout, "MIN_ITEMS", 10**9)
+        else:
+            monkeypatch.setattr(fanout, "MIN_ITEMS", 200)
+            monkeypatch.setattr(fanout, "workers_available", lambda force=False: 2)
+        result = run_pass(cfg, now=NOW, env={})
+        assert result.exit_code == 0, result.to_json()
+        assert len(result.registered) == 300
+        with Ledger(cfg.storage.ledger_path) as led:
+            outbox = [(m.message_id, m.eml) for m in led.messages()]
+        results[mode] = (_files(root / "arsip", root) | _files(root / "outbox", root), outbox,
+                         result.queued, result.archived)
+    serial, forked = results["serial"], results["forked"]
+    assert serial[2] == forked[2] > 300 and serial[3] == forked[3] == 300
+    assert serial[1] == forked[1]
+    assert serial[0] == forked[0]
