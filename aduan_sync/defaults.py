@@ -27,6 +27,9 @@ RESPONSE_SHEET_NAMES = ("Form Responses 1", "Tanggapan Formulir 1")
 GOOGLE_RETRY_SECONDS = 120.0
 #: Timeout of one HTTP request to Google.
 GOOGLE_TIMEOUT_SECONDS = 30.0
+#: Retrying the ask for the sheet's Drive version stops sooner (capped by the above): it only
+#: spares a pass the read, so a Drive outage must not hold every pass for two minutes.
+SHEET_VERSION_RETRY_SECONDS = 10.0
 
 #: SMTP connect/read timeout.
 SMTP_TIMEOUT_SECONDS = 30.0

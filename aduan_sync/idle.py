@@ -13,6 +13,15 @@ which time alone could change something:
 
 A later pass that reads the same digest before that moment, with no message due, no archive
 folder or attachment waiting, is idle: it returns at once, and writes nothing.
+
+Better still, it need not read at all: the state also keeps the sheet's version as the source
+reported it just *before* the clean pass read the values (Google: Drive's file version, one
+small request instead of downloading the sheet). A pass that finds that same version, under
+the same config and before the same moment, is idle without reading. The version is taken
+before the read, so an edit made during the pass — or the pass's own write-back — makes the
+next pass read in full; that pass, finding the values' digest unchanged, is still idle and
+only then notes the new version (the one write an idle pass ever makes), so the passes after
+it cost one request each.
 """
 
 from __future__ import annotations
@@ -34,10 +43,11 @@ STATE_KEY = "idle"
 
 @dataclass(frozen=True)
 class IdleState:
-    digest: str
+    digest: str  # the values' digest, bound to the config
     until: datetime  # the earliest moment time alone could change something
     rows: int
     problems: list[dict[str, Any]]
+    version: str = ""  # the sheet's version before the read, bound to the config; "": unknown
 
 
 def load(ledger: Ledger) -> IdleState | None:
@@ -46,12 +56,13 @@ def load(ledger: Ledger) -> IdleState | None:
         return None
     data = json.loads(raw)
     return IdleState(data["digest"], datetime.fromisoformat(data["until"]), data["rows"],
-                     data["problems"])
+                     data["problems"], data.get("version", ""))
 
 
 def save(ledger: Ledger, state: IdleState) -> None:
     value = json.dumps({"digest": state.digest, "until": state.until.isoformat(),
-                        "rows": state.rows, "problems": state.problems}, ensure_ascii=False)
+                        "rows": state.rows, "problems": state.problems,
+                        "version": state.version}, ensure_ascii=False)
     if ledger.state(STATE_KEY) != value:
         ledger.set_state(STATE_KEY, value)
 
@@ -61,9 +72,13 @@ def forget(ledger: Ledger) -> None:
         ledger.set_state(STATE_KEY, "")
 
 
-def is_idle(state: IdleState | None, digest: str, ledger: Ledger, now: datetime) -> bool:
-    """True when a pass over values with `digest` at `now` would change nothing."""
-    if state is None or not digest or digest != state.digest or now >= state.until:
+def is_idle(state: IdleState | None, ledger: Ledger, now: datetime, *, digest: str = "",
+            version: str = "") -> bool:
+    """True when a pass at `now` would change nothing: the sheet is known to be as the last
+    clean pass left it, by its `version` (before reading) or its values' `digest` (after)."""
+    if state is None or now >= state.until:
+        return False
+    if not ((digest and digest == state.digest) or (version and version == state.version)):
         return False
     if ledger.pending_messages(now) or ledger.has_unarchived():
         return False  # left by a pass that died: the full pass finishes its work

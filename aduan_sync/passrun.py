@@ -184,15 +184,18 @@ class _Pass:
 
     def _run(self) -> None:
         cfg, r = self.cfg, self.result
+        state = idle.load(self.ledger)
+        version = self._version()
+        if idle.is_idle(state, self.ledger, self.now, version=version):
+            self._idle(state)  # the sheet is not even read
+            return
         snapshot = self.source.read()
         r.api_requests += snapshot.requests
         # Known only after the read: the link to the response tab itself (its gid).
         self.messenger.sheet_url = getattr(self.source, "sheet_url", "")
-        state = idle.load(self.ledger)
-        digest = self._digest(snapshot.digest)
-        if idle.is_idle(state, digest, self.ledger, self.now):
-            assert state is not None
-            r.rows, r.problems, r.idle = state.rows, state.problems, True
+        digest = self._bind(snapshot.digest)
+        if idle.is_idle(state, self.ledger, self.now, digest=digest):
+            self._idle(state, version)
             return
         hmap = map_headers(snapshot.headers, cfg.field_aliases, cfg.worker_headers)
         check_layout(hmap)
@@ -215,19 +218,38 @@ class _Pass:
         written = self._write_back(pairs, hmap,
                                    self._rekap(list(current.values()), snapshot.rekap))
         self._deliver()
-        self._remember(digest if written is None else self._digest(written),
-                       list(current.values()))
+        self._remember(digest if written is None else self._bind(written),
+                       list(current.values()), version)
 
-    def _digest(self, values_digest: str) -> str:
-        """The sheet's digest bound to this config (a changed config is never idle)."""
-        if not values_digest:
+    def _version(self) -> str:
+        """The sheet's version as the source tells it before any read, bound to this config;
+        "" when the source cannot tell (the pass then reads, as always)."""
+        asked = self.source.version()
+        self.result.api_requests += asked.requests
+        return self._bind(f"version:{asked.token}") if asked.token else ""
+
+    def _bind(self, token: str) -> str:
+        """A digest or version bound to this config (a changed config is never idle)."""
+        if not token:
             return ""
         conf = json.dumps(self.cfg.raw, sort_keys=True, default=str)
-        return hashlib.sha256(f"{values_digest}/{conf}".encode()).hexdigest()
+        return hashlib.sha256(f"{token}/{conf}".encode()).hexdigest()
 
-    def _remember(self, digest: str, complaints: list[Complaint]) -> None:
+    def _idle(self, state: idle.IdleState | None, version: str = "") -> None:
+        """Report the sheet as the last clean pass saw it. Unchanged values under a new version
+        (moved by that pass's own write-back, or a format change): note the version, the one
+        write an idle pass makes, so that the next pass need not read the sheet."""
+        assert state is not None
+        r = self.result
+        r.rows, r.problems, r.idle = state.rows, state.problems, True
+        if version and version != state.version:
+            idle.save(self.ledger, replace(state, version=version))
+
+    def _remember(self, digest: str, complaints: list[Complaint], version: str) -> None:
         """After a clean pass, note what the sheet now holds and when time next matters, so
-        that the next passes can tell cheaply that they have nothing to do (`idle.py`)."""
+        that the next passes can tell cheaply that they have nothing to do (`idle.py`). The
+        version is the one asked before the read: after a write-back it is already stale,
+        which costs the next pass one full read, never a missed change."""
         r = self.result
         if not digest or r.errors or r.mail_retry or r.attachments_pending:
             idle.forget(self.ledger)
@@ -235,7 +257,7 @@ class _Pass:
         retries = [m.next_attempt_at for m in self.ledger.pending_messages(datetime.max.replace(
             tzinfo=self.tz))]
         until = idle.next_event(complaints, self.cal, self.cfg.reminders, self.now, retries)
-        idle.save(self.ledger, idle.IdleState(digest, until, r.rows, r.problems))
+        idle.save(self.ledger, idle.IdleState(digest, until, r.rows, r.problems, version))
 
     def _record(self, matching: decide.Matching, edits: list[decide.StaffEdit],
                 complaints: list[Complaint], origin: dict[str, object]

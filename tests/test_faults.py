@@ -45,6 +45,9 @@ from tests.smtpserver import dead_port, silent_server
 
 RETRY_BOUND = 0.5  # [source] retry_max_seconds: a storm gives up at once (no real sleeping)
 TIMEOUT = 1  # [source] timeout_seconds (the smallest the config accepts)
+#: Before them, the pass asks Drive the spreadsheet's version (an idle pass stops there); a
+#: fault there costs the pass only its full read.
+VERSION_ASK = "drive.files.get"
 #: The requests of a pass with work to do, in order, as (endpoint pattern, n-th match).
 PASS_REQUESTS = [
     ("oauth.token", 1),  # the service account's access token
@@ -122,9 +125,13 @@ def registered(world: World) -> set[str]:
 # -- Google ----------------------------------------------------------------------------------
 
 
-def test_a_pass_with_work_makes_the_five_requests_faulted_below(gworld, passes):
+def test_a_pass_with_work_makes_the_five_requests_faulted_below_and_the_version_ask(
+    gworld, passes
+):
     assert passes.run(gworld.config).returncode == 0
     endpoints = [e.endpoint for e in gworld.fake.log.of()]
+    assert endpoints[1] == VERSION_ASK, endpoints  # right after the token, before any read
+    del endpoints[1]
     assert len(endpoints) == len(PASS_REQUESTS), endpoints
     seen: dict[str, int] = {}
     for endpoint, (pattern, nth) in zip(endpoints, PASS_REQUESTS, strict=True):
@@ -158,6 +165,21 @@ def test_a_fault_that_outlasts_the_retry_bound_exits_3_and_the_next_pass_complet
     clear_faults(gworld.fake)
     nxt = passes.run(gworld.config)
     assert nxt.returncode == 0, nxt.stderr
+    assert check_world(gworld).violations == []
+
+
+@pytest.mark.parametrize("kind", sorted(FAULTS))
+def test_a_fault_at_the_version_ask_that_outlasts_its_retry_costs_only_the_full_read(
+    gworld, passes, kind
+):
+    fault = gworld.fake.fail(VERSION_ASK, times=0, **FAULTS[kind])
+    t0 = time.monotonic()
+    outcome = passes.run(gworld.config)
+    assert outcome.returncode == 0, outcome.stderr
+    assert time.monotonic() - t0 < RETRY_BOUND + TIMEOUT + 8
+    assert fault.fired >= 1 and gworld.fake.count("sheets.values.*") >= 1
+    assert set(new_names(gworld, 1)) <= registered(gworld)
+    clear_faults(gworld.fake)
     assert check_world(gworld).violations == []
 
 

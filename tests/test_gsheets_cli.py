@@ -27,7 +27,7 @@ def _config(fake: FakeGoogle, tmp_path: Path, key: Path, sid: str) -> Path:
     return write_google_config(tmp_path / "kantor", fake, key, sid)
 
 
-def test_sync_json_registers_new_rows_in_four_requests_then_idles_in_two(
+def test_sync_json_registers_new_rows_in_four_sheets_requests_then_changes_nothing(
     fake_google, service_account_key, tmp_path
 ):
     sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(5))
@@ -37,7 +37,9 @@ def test_sync_json_registers_new_rows_in_four_requests_then_idles_in_two(
     assert first.returncode == 0, first.stderr
     out = json.loads(first.stdout)
     assert len(out["registered"]) == 5 and all(NUMBER.match(n) for n in out["registered"])
-    assert out["api_requests"] == fake_google.count("sheets.*") <= 4
+    # Sheets requests, and the Drive ask for the spreadsheet's version that comes first.
+    assert fake_google.count("sheets.*") <= 4 and fake_google.count("drive.*") == 1
+    assert out["api_requests"] == fake_google.count("sheets.*") + 1
     numbers = [r["Nomor Register"] for r in fake_google.records(sid)]
     assert sorted(numbers) == sorted(out["registered"])
     assert all(r["Status"] for r in fake_google.records(sid))
@@ -45,8 +47,10 @@ def test_sync_json_registers_new_rows_in_four_requests_then_idles_in_two(
     fake_google.log.clear()
     second = aduan_sync(config, "sync", "--json")
     assert second.returncode == 0, second.stderr
-    assert json.loads(second.stdout)["registered"] == []
-    assert fake_google.count("sheets.*") <= 2
+    out = json.loads(second.stdout)
+    assert out["registered"] == [] and out["cells_written"] == 0
+    assert fake_google.count("sheets.*") <= 2  # (1 request once idle: see test_idle.py)
+    assert out["api_requests"] == fake_google.count("sheets.*") + fake_google.count("drive.*")
     assert [r["Nomor Register"] for r in fake_google.records(sid)] == numbers
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
+import pytest
+
 from aduan_sync import config as config_mod
+from aduan_sync.defaults import SHEET_VERSION_RETRY_SECONDS
 from aduan_sync.ledger import Ledger
 from aduan_sync.passrun import run_pass
-from tests.conftest import FORM_HEADERS, ROAD, at, edit_book, form_row, write_book
+from tests.conftest import FORM_HEADERS, LIGHT, ROAD, at, edit_book, form_row, write_book
+from tests.fakegoogle.passes import make_source
+from tests.fakegoogle.support import FakeClock
 
 
 def naive(row):
@@ -98,21 +104,140 @@ def test_problems_of_an_idle_sheet_are_still_reported(cfg, workspace):
     assert later.idle and later.exit_code == 1 and later.problems == first.problems
 
 
-def test_google_sheet_after_our_own_write_is_idle_without_a_further_request(
-    fake_google, google_config
-):
-    from tests.fakegoogle.forms import FORM_HEADERS as G_HEADERS
-    from tests.fakegoogle.forms import form_rows
+# -- Google: an unchanged Drive version spares the read -------------------------------------
 
-    sid = fake_google.add_spreadsheet(G_HEADERS, form_rows(20))
+def google_office(fake_google, google_config):
+    """A sheet with one complaint, registered (08:05) and settled: the pass after the
+    write-back reads once more, finds its own values, and notes the sheet's new version."""
+    sid = fake_google.add_spreadsheet(FORM_HEADERS, [naive(form_row(at(2026, 11, 23, 8, 0),
+                                                                    ROAD))])
     cfg = google_config(sid)
     first = run_pass(cfg, now=at(2026, 11, 23, 8, 5), env={})
-    assert len(first.registered) == 20 and not first.idle, first.to_json()
-    assert first.exit_code == 0, first.to_json()
+    assert first.registered and first.exit_code == 0, first.to_json()
+    assert run_pass(cfg, now=at(2026, 11, 23, 8, 10), env={}).idle
     fake_google.log.clear()
-    # (a complaint of the fake's sample falls due at 08:07:01: that would end idleness too)
-    second = run_pass(cfg, now=at(2026, 11, 23, 8, 6), env={})
-    assert second.idle and second.api_requests == fake_google.count("sheets.*") == 2
-    fake_google.set_cell(sid, 2, 1, "Nama diubah petugas")  # a staff edit in the sheet
-    third = run_pass(cfg, now=at(2026, 11, 23, 8, 6, 30), env={})
-    assert not third.idle
+    return sid, cfg
+
+
+def values_read(fake_google) -> int:
+    return fake_google.count("sheets.values.*Get") + fake_google.count("sheets.values.get")
+
+
+def test_google_sheet_after_our_own_write_is_read_once_more_then_idle_at_one_request(
+    fake_google, google_config, tmp_path
+):
+    sid = fake_google.add_spreadsheet(FORM_HEADERS, [naive(form_row(at(2026, 11, 23, 8, 0),
+                                                                    ROAD))])
+    cfg = google_config(sid)
+    first = run_pass(cfg, now=at(2026, 11, 23, 8, 5), env={})
+    assert first.registered and not first.idle and first.exit_code == 0, first.to_json()
+    # The version asked before that pass's read is stale after its own write-back: the next
+    # pass reads in full, recognises the values it left (no re-read after writing) and
+    # notes the new version.
+    fake_google.log.clear()
+    second = run_pass(cfg, now=at(2026, 11, 23, 8, 10), env={})
+    assert second.idle and second.api_requests == 3
+    assert fake_google.count("sheets.*") == 2 and fake_google.count("drive.*") == 1
+    before = files(tmp_path)
+    for minute in (15, 20, 55):
+        fake_google.log.clear()
+        later = run_pass(cfg, now=at(2026, 11, 23, 8, minute), env={})
+        assert later.idle and later.api_requests == 1 and later.exit_code == 0
+        assert (later.rows, later.problems) == (1, [])
+        assert fake_google.count("sheets.*") == 0
+        [asked] = fake_google.requests("drive.files.get")
+        assert asked.path.endswith(f"/drive/v3/files/{sid}")
+        assert asked.query["fields"] == ["version,modifiedTime"]
+    assert files(tmp_path) == before  # not even the ledger
+
+
+def test_a_form_submission_moves_the_version_and_is_registered(fake_google, google_config):
+    sid, cfg = google_office(fake_google, google_config)
+    fake_google.append_rows(sid, [naive(form_row(at(2026, 11, 23, 8, 40), LIGHT,
+                                                 name="Budi Santoso", email="budi@example.com",
+                                                 nik=3313064501800002))])
+    result = run_pass(cfg, now=at(2026, 11, 23, 8, 45), env={})
+    assert not result.idle and len(result.registered) == 1 and result.exit_code == 0
+    assert values_read(fake_google) >= 1
+
+
+def test_a_staff_edit_moves_the_version_and_is_read(fake_google, google_config):
+    sid, cfg = google_office(fake_google, google_config)
+    status = fake_google.values(sid)[0].index("Status")
+    fake_google.set_cell(sid, 1, status, "Ditolak")
+    result = run_pass(cfg, now=at(2026, 11, 23, 8, 45), env={})
+    assert not result.idle and result.staff_edits == 1
+    assert values_read(fake_google) >= 1
+
+
+def test_a_deadline_due_under_an_unchanged_version_reads_the_sheet_and_reminds(
+    fake_google, google_config
+):
+    sid, cfg = google_office(fake_google, google_config)  # deadline Tue 24/11 08:00
+    version = fake_google.spreadsheet(sid).version
+    assert run_pass(cfg, now=at(2026, 11, 23, 15, 0), env={}).idle
+    assert values_read(fake_google) == 0
+    assert fake_google.spreadsheet(sid).version == version  # nobody touched the sheet
+    result = run_pass(cfg, now=at(2026, 11, 24, 8, 5), env={})
+    assert not result.idle and len(reminders(cfg)) == 1
+    assert values_read(fake_google) >= 1
+
+
+def test_a_changed_config_reads_the_sheet_under_an_unchanged_version(
+    fake_google, google_config, tmp_path
+):
+    sid, cfg = google_office(fake_google, google_config)
+    path = tmp_path / "config" / "aduan.toml"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "\n[reminders]\nescalate_after_working_days = 2\n", encoding="utf-8")
+    result = run_pass(config_mod.load(path), now=at(2026, 11, 23, 8, 45), env={})
+    assert not result.idle and result.exit_code == 0
+    assert values_read(fake_google) == 1 and fake_google.count("drive.*") == 1
+
+
+@pytest.mark.parametrize("fault", [
+    {"status": 403, "reason": "insufficientPermissions"},  # token without drive.readonly
+    {"status": 403, "reason": "accessNotConfigured"},  # Drive API not enabled
+    {"status": 404},
+    {"status": 500},
+    {"status": None, "drop": True},  # connection reset
+])
+def test_no_answer_about_the_version_means_a_full_read_and_a_clean_pass(
+    fake_google, google_config, fault
+):
+    sid, cfg = google_office(fake_google, google_config)
+    fake_google.fail("drive.files.get", times=0, **fault)
+    clock = FakeClock()
+    result = run_pass(cfg, now=at(2026, 11, 23, 8, 45), source=make_source(cfg, clock),
+                      env={})
+    assert result.idle and result.exit_code == 0 and not result.errors, result.to_json()
+    assert values_read(fake_google) == 1
+    asked = fake_google.count("drive.files.get")
+    assert result.api_requests == fake_google.count("sheets.*") + asked
+    if fault["status"] in (403, 404):
+        assert asked == 1 and clock.sleeps == []
+    else:  # retried, briefly: Drive down must not hold every pass for two minutes
+        assert asked > 1 and sum(clock.sleeps) <= SHEET_VERSION_RETRY_SECONDS
+
+    fake_google.append_rows(sid, [naive(form_row(at(2026, 11, 23, 8, 50), LIGHT,
+                                                 name="Budi Santoso", email="budi@example.com",
+                                                 nik=3313064501800002))])
+    later = run_pass(cfg, now=at(2026, 11, 23, 8, 55), source=make_source(cfg, FakeClock()),
+                     env={})
+    assert len(later.registered) == 1 and later.exit_code == 0
+
+
+def test_a_failed_version_ask_is_logged_once_at_info_then_at_debug(
+    fake_google, google_config, caplog, monkeypatch
+):
+    from aduan_sync.sources import gsheets
+
+    monkeypatch.setattr(gsheets, "_version_failures_logged", set())
+    sid, cfg = google_office(fake_google, google_config)
+    fake_google.fail("drive.files.get", times=0, status=403, reason="accessNotConfigured")
+    caplog.set_level(logging.DEBUG, logger="aduan_sync")
+    for minute in (45, 50):
+        assert run_pass(cfg, now=at(2026, 11, 23, 8, minute), env={}).exit_code == 0
+    records = [r for r in caplog.records if getattr(r, "event", "") == "sheet_version_unknown"]
+    assert [r.levelno for r in records] == [logging.INFO, logging.DEBUG]
+    assert "Google Drive API belum diaktifkan" in records[0].getMessage()

@@ -6,6 +6,10 @@ are addressed by *anchor* (register number, else fingerprint of the form answers
 row number remembered from the read: staff may sort, insert or delete rows between the two, so
 the source re-locates each anchor in the sheet as it is at write time (`identity.locate_rows`)
 and applies a cell only while it still holds the value the worker read (compare-and-set).
+
+Before reading, a pass asks `version()`: a source that can tell cheaply that nothing in the
+sheet changed (Google: Drive's file version, one small request) lets an idle pass skip the
+read altogether; one that cannot says so, and the pass tells from the values' digest.
 """
 
 from __future__ import annotations
@@ -88,12 +92,30 @@ class WriteResult:
     digest: str = ""
 
 
+@dataclass(frozen=True)
+class SheetVersion:
+    """What a source can tell of the sheet's state without reading it (`Source.version`)."""
+
+    #: Changes whenever anything in the sheet changes (Drive's file version); equal tokens
+    #: mean the sheet is as it was. Empty: unknown, the values must be read to tell.
+    token: str = ""
+    requests: int = 0  # API requests asking cost, failed ones included
+
+
 @runtime_checkable
 class Source(Protocol):
     """A worksheet holding form responses."""
 
     def describe(self) -> str:
         """A one-line human description of where the sheet is (for `check` and logs)."""
+        ...
+
+    def version(self) -> SheetVersion:
+        """The sheet's version, asked before `read()` so an idle pass can skip the read.
+
+        Never raises for a failed ask: the token is then empty and the pass reads the values
+        as always. A token is remembered from *before* a read, so a change made during the
+        pass, or by the pass's own write, only ever costs the next pass a full read."""
         ...
 
     def read(self) -> SheetSnapshot:

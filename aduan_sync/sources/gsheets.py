@@ -3,10 +3,13 @@
 A pass costs at most 4 Sheets API requests whatever the number of rows: `spreadsheets.get`
 (title, time zone, grid size; fields-masked), one `values.get` of the whole worksheet, and for
 a pass with something to write, one more `values.get` just before writing (rows are re-located
-by anchor, because staff sort, insert and delete rows meanwhile) and one write. The write is a
-`values.batchUpdate` with `valueInputOption=RAW`; the first time worker columns do not fit the
-grid it is one `spreadsheets.batchUpdate` carrying `appendDimension` plus `updateCells`.
-Writes above ~2 MB (thousands of changed rows) are split into requests of at most 2 MB.
+by anchor, because staff sort, insert and delete rows meanwhile) and one write. Before them,
+one Drive `files.get` of the spreadsheet's `version` (`version()`): when it is the one the
+last clean pass saw, an idle pass stops there, at 1 request, without downloading the sheet.
+The write is a `values.batchUpdate` with `valueInputOption=RAW`; the first time worker columns
+do not fit the grid it is one `spreadsheets.batchUpdate` carrying `appendDimension` plus
+`updateCells`. Writes above ~2 MB (thousands of changed rows) are split into requests of at
+most 2 MB.
 
 `[source] api_endpoint` replaces `https://sheets.googleapis.com` (Sheets emulators, API
 gateways; the tests point it at a fake server); `token_uri` does the same for OAuth. Behind
@@ -15,6 +18,7 @@ an HTTPS proxy nothing needs changing here: `HTTPS_PROXY` and `REQUESTS_CA_BUNDL
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -25,18 +29,27 @@ from urllib.parse import quote
 from google.auth.transport.requests import AuthorizedSession
 
 from aduan_sync.config import Config
-from aduan_sync.defaults import RESPONSE_SHEET_NAMES
+from aduan_sync.defaults import RESPONSE_SHEET_NAMES, SHEET_VERSION_RETRY_SECONDS
+from aduan_sync.drive import DRIVE_ENDPOINT
 from aduan_sync.errors import SourcePermanentError
 from aduan_sync.google_auth import GoogleCredentials, load_credentials, scopes_for
-from aduan_sync.google_http import GoogleHttp
+from aduan_sync.google_http import GoogleHttp, GooglePermanentError, GoogleTransientError
 from aduan_sync.headers import map_headers
 from aduan_sync.rekap import REKAP_SHEET
 from aduan_sync.sources import gsheets_plan as gp
-from aduan_sync.sources.base import SheetSnapshot, WriteBatch, WriteResult
+from aduan_sync.sources.base import SheetSnapshot, SheetVersion, WriteBatch, WriteResult
+
+log = logging.getLogger(__name__)
 
 SHEETS_ENDPOINT = "https://sheets.googleapis.com"
 #: Largest write request body; Google advises keeping payloads under 2 MB.
 MAX_WRITE_BYTES = 2_000_000
+#: Drive's `version` "reflects every change made to the file on the server"; `modifiedTime`
+#: rides along so that a change of either one means a full read.
+_VERSION_FIELDS = "version,modifiedTime"
+#: Why the version could not be asked, already logged at INFO by this process (then DEBUG):
+#: a daemon without Drive access says so once, not every five minutes.
+_version_failures_logged: set[str] = set()
 _META_FIELDS = (
     "spreadsheetId,properties(title,timeZone,locale),"
     "sheets.properties(sheetId,title,index,sheetType,gridProperties(rowCount,columnCount))"
@@ -79,6 +92,7 @@ class GoogleSheetSource:
         self._retry = {"sleep": sleep, "monotonic": monotonic, "rng": rng}
         self._creds: GoogleCredentials | None = None
         self._http: GoogleHttp | None = None
+        self._drive_http: GoogleHttp | None = None
         self._meta: _Meta | None = None
         self._worksheet_title: str | None = cfg.source.worksheet or None
         self._snapshot: SheetSnapshot | None = None
@@ -109,6 +123,32 @@ class GoogleSheetSource:
             ("Jumlah baris data", str(len(snap.rows))),
             ("Bagikan sebagai Editor kepada", self.credentials.share_with),
         ]
+
+    def version(self) -> SheetVersion:
+        """Drive `files.get` of the spreadsheet's `version` and `modifiedTime`: 1 request.
+
+        Any failure (Drive API disabled, no drive.readonly scope, 404, Drive unreachable after
+        a short retry) leaves the token empty: the pass then reads the sheet as always."""
+        http = self.drive_http
+        before = http.requests
+        url = f"{(self.cfg.source.drive_endpoint or DRIVE_ENDPOINT).rstrip('/')}/drive/v3/files/"
+        try:
+            data = http.call("GET", url + self.spreadsheet_id,
+                             params={"fields": _VERSION_FIELDS,
+                                     "supportsAllDrives": "true"}).json()
+        except (GooglePermanentError, GoogleTransientError) as e:
+            _version_unknown(f"HTTP {e.status}" if e.status else "network", e.message,
+                             e.detail or "")
+            return SheetVersion("", http.requests - before)
+        except ValueError as e:  # not JSON: a proxy's error page, say
+            _version_unknown("json", "Jawaban Google Drive bukan JSON.", str(e)[:200])
+            return SheetVersion("", http.requests - before)
+        version = data.get("version") if isinstance(data, dict) else None
+        if not version:
+            _version_unknown("no-version", "Google Drive tidak menyebut versi berkas.",
+                             str(data)[:200])
+            return SheetVersion("", http.requests - before)
+        return SheetVersion(f"{version}@{data.get('modifiedTime', '')}", http.requests - before)
 
     def read(self) -> SheetSnapshot:
         """Metadata and every value of the worksheet (and of the `Rekap` tab): 2 requests (3
@@ -192,6 +232,18 @@ class GoogleSheetSource:
                 **self._retry,  # type: ignore[arg-type]
             )
         return self._http
+
+    @property
+    def drive_http(self) -> GoogleHttp:
+        """The sheet's own session (one token) and clock, for the Drive version ask."""
+        if self._drive_http is None:
+            sheet = self.http
+            self._drive_http = GoogleHttp(
+                sheet.session, timeout=sheet.timeout, explain=_explain_version,
+                retry_max_seconds=min(sheet.retry_max_seconds, SHEET_VERSION_RETRY_SECONDS),
+                service="Google Drive", sleep=sheet.sleep, monotonic=sheet.monotonic,
+                rng=sheet.rng)
+        return self._drive_http
 
     def _metadata(self) -> _Meta:
         data = self.http.call("GET", self.base + self.spreadsheet_id,
@@ -314,6 +366,25 @@ class GoogleSheetSource:
                     "peramban): ID mungkin salah ketik, atau spreadsheet sudah dihapus.")
         return (f"Google Sheets menolak permintaan (HTTP {status}): {message}. Periksa bagian "
                 "[source] konfigurasi (nama lembar kerja, ID spreadsheet).")
+
+
+def _explain_version(status: int, reason: str, message: str) -> str:
+    """Why the version ask failed, for the log (the pass goes on with a full read)."""
+    if status == 403 and reason in ("SERVICE_DISABLED", "accessNotConfigured"):
+        return ("Google Drive API belum diaktifkan untuk proyek Google Cloud akun ini; aktifkan "
+                "agar proses tanpa perubahan cukup satu permintaan.")
+    if status == 403:
+        return ("Kredensial tidak memiliki izin membaca Google Drive (drive.readonly); untuk "
+                "token login, jalankan ulang `aduan-sync auth login`.")
+    return f"Google Drive menolak permintaan (HTTP {status}): {message}."
+
+
+def _version_unknown(kind: str, message: str, detail: str) -> None:
+    level = logging.DEBUG if kind in _version_failures_logged else logging.INFO
+    _version_failures_logged.add(kind)
+    log.log(level, "Versi spreadsheet tidak dapat ditanyakan ke Google Drive; lembar kerja "
+            "dibaca seluruhnya. %s (Rincian teknis: %s)", message, detail,
+            extra={"event": "sheet_version_unknown"})
 
 
 def _names(meta: _Meta) -> str:

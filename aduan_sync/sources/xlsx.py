@@ -30,6 +30,7 @@ from aduan_sync.rekap import REKAP_SHEET
 from aduan_sync.sources.base import (
     CellValue,
     SheetSnapshot,
+    SheetVersion,
     SkippedUpdate,
     WriteBatch,
     WriteResult,
@@ -114,6 +115,12 @@ class XlsxSource:
             if any(normalize_header(h) in stamps for h in first):
                 return ws
         return wb.worksheets[0]
+
+    def version(self) -> SheetVersion:
+        """Unknown: reading a local workbook costs no request, and its digest (the file's
+        bytes) already tells an unchanged workbook, where a stat could be fooled by a copy
+        that keeps size and mtime."""
+        return SheetVersion()
 
     def _digest(self, worksheet: str) -> str:
         raw = hashlib.sha256(self.path.read_bytes()).hexdigest()
