@@ -1,7 +1,8 @@
 """The API methods the fake implements, one function each (run under the state lock).
 
 Sheets v4: spreadsheets.get / batchUpdate, values.get / batchGet / update / append /
-batchUpdate. Drive v3: files.get (metadata, and `alt=media` with `Range`). Gmail v1:
+batchUpdate. Drive v3: files.get (metadata, and `alt=media` with `Range`), and batches of
+metadata reads (batch.py). Gmail v1:
 users.messages.send. OAuth: the token endpoint.
 """
 
@@ -40,6 +41,7 @@ ROUTES: list[tuple[str, str, str]] = [
     ("GET", rf"/v4/spreadsheets/{_SID}/values/{_RANGE}", "sheets.values.get"),
     ("PUT", rf"/v4/spreadsheets/{_SID}/values/{_RANGE}", "sheets.values.update"),
     ("GET", r"/drive/v3/files/(?P<fid>[^/]+)", "drive.files.get"),
+    ("POST", r"/batch/drive/v3", "drive.batch"),
     ("POST", r"/gmail/v1/users/(?P<uid>[^/]+)/messages/send", "gmail.messages.send"),
 ]
 
@@ -209,6 +211,12 @@ def drive_download(call: Call) -> Answer:
                   content_type=f.mime_type)
 
 
+def drive_batch(call: Call) -> Answer:
+    from tests.fakegoogle.batch import drive_batch as answer_batch  # imports this module
+
+    return answer_batch(call)
+
+
 def gmail_send(call: Call) -> Answer:
     from tests.fakegoogle.fake import SentMail
 
@@ -239,5 +247,6 @@ IMPLS: dict[str, Callable[[Call], Answer]] = {
     "sheets.values.append": values_append,
     "drive.files.get": drive_get,
     "drive.files.download": drive_download,
+    "drive.batch": drive_batch,
     "gmail.messages.send": gmail_send,
 }
