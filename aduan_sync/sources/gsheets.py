@@ -137,8 +137,8 @@ class GoogleSheetSource:
                              params={"fields": _VERSION_FIELDS,
                                      "supportsAllDrives": "true"}).json()
         except (GooglePermanentError, GoogleTransientError) as e:
-            _version_unknown(f"HTTP {e.status}" if e.status else "network", e.message,
-                             e.detail or "")
+            kind = f"HTTP {e.status} {getattr(e, 'reason', '')}" if e.status else "network"
+            _version_unknown(kind, e.message, e.detail or "")
             return SheetVersion("", http.requests - before)
         except ValueError as e:  # not JSON: a proxy's error page, say
             _version_unknown("json", "Jawaban Google Drive bukan JSON.", str(e)[:200])
