@@ -18,7 +18,7 @@ import jinja2
 from aduan_sync.classify import MISSING_LABELS
 from aduan_sync.config import Config, is_valid_email
 from aduan_sync.ledger import Complaint, QueuedMessage
-from aduan_sync.mail.compose import build_email, message_id_for
+from aduan_sync.mail.compose import compose_bytes, message_id_for
 from aduan_sync.mail.render import make_environment, render_formulir, render_message
 from aduan_sync.model import format_sheet_datetime
 
@@ -113,13 +113,13 @@ class Messenger:
 
     def _compose(self, rendered: Any, mid: str, kind: str, to: list[tuple[str, str]],
                  now: datetime) -> QueuedMessage:
-        msg = build_email(
+        eml = compose_bytes(
             rendered, sender=self.cfg.mail.sender, sender_name=self.cfg.mail.sender_name,
             to=to, message_id=mid, date=now, reply_to=self.cfg.ppid.email,
         )
         return QueuedMessage(
             message_id=mid, kind=kind, recipients=[addr for _, addr in to],
-            subject=rendered.subject, eml=bytes(msg),
+            subject=rendered.subject, eml=eml,
         )
 
     def message_id(self, key: str, kind: str, serial: int | None = None) -> str:
