@@ -4,20 +4,22 @@ complaint's archive folder, listed in `aduan.json` and in the staff's mail (issu
 A Drive file link (`https://drive.google.com/open?id=…`, also `/file/d/<id>/view` and
 `/uc?id=`) in *any* answer is an attachment; Google Forms writes one per uploaded file, several
 separated by commas. Each becomes a ledger row (`attachments`, migration 0003) in state
-`pending`; with the Google source the pass then reads the file's metadata (`files.get`), and
-downloads it (`alt=media`) into `<complaint folder>/lampiran/<safe name>`:
+`pending`; with the Google source the pass then reads the files' metadata (`files.get`, up
+to 100 in one Drive batch request), and downloads each (`alt=media`) into
+`<complaint folder>/lampiran/<safe name>`, `[attachments] parallel_downloads` at a time:
 
 - the name is made safe once and kept (`safe_name`): no path separators or `..`, no control,
   bidi or NUL characters, no hidden names, no Windows device names (`CON.jpg`), at most
-  `MAX_NAME_BYTES` bytes of UTF-8, de-duplicated without regard to case;
+  `MAX_NAME_BYTES` bytes of UTF-8, de-duplicated without regard to case, in link order;
 - a file above `[attachments] max_mb` is refused from its metadata, before any byte of it is
   requested; the download asks for exactly the bytes the metadata announced (`Range`) and stops
   reading if the server sends more;
-- bytes go to `lampiran/.<file id>.part` (hidden, so it can never collide with a safe name),
-  are fsynced, checked against the size and Drive's SHA-256 (or MD5), and only then renamed
-  into place: a final name always holds a complete, verified file. A download cut off half-way
-  keeps its `.part`; it resumes from there (`Range: bytes=<have>-`) at once, up to
-  `drive.RESUMES_PER_PASS` times, and otherwise on a later pass.
+- bytes go to `lampiran/.<file id>.part` (hidden, so it can never collide with a safe name)
+  and are checked against the size and Drive's SHA-256 (or MD5); once every thread is done,
+  the verified files are renamed into place, synced to disk once, and only then recorded as
+  saved, all in one ledger transaction. A download cut off half-way keeps its `.part`; it
+  resumes from there (`Range: bytes=<have>-`) at once, up to `drive.RESUMES_PER_PASS` times,
+  and otherwise on a later pass, as does a pass killed before its renames.
 
 Failures of one file (403: not shared with the worker's account; 404: deleted, or the form's
 upload folder was never shared; a broken or changed file) add a note to the complaint's
@@ -27,31 +29,32 @@ itself (unreachable after retries, credentials refused, Drive API disabled) stop
 of this pass without counting against any file. On the `.xlsx` source there are no credentials:
 links are recorded and listed, never fetched.
 
-Drive is reached through the sheet's own authorized `requests` session, not
-google-api-python-client's `MediaIoBaseDownload`: a `Range` request from the `.part` file's
-length resumes across passes without private state, the size limit holds per 64 KiB read, and
-retries, request counts and proxy settings are the sheet's (why, in full: `drive.py`).
+Drive is reached through authorized `requests` sessions on the sheet's credentials (one per
+thread), not google-api-python-client's `MediaIoBaseDownload`: a `Range` request from the
+`.part` file's length resumes across passes without private state, the size limit holds per
+64 KiB read, and retries, request counts and proxy settings are the sheet's (why, in full:
+`drive.py`). The threads never touch the ledger: `downloads.py` does the network and file
+part, this module records the outcomes, in the ledger's order whichever finished first.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from aduan_sync import archive, lifecycle
 from aduan_sync.config import Config
-from aduan_sync.drive import DriveClient, DriveFile, DriveFileError, DriveUnavailableError
+from aduan_sync.downloads import Fetcher, Job, Outcome
+from aduan_sync.drive import DriveClient, DriveFile, DriveFileError
 from aduan_sync.errors import ArchiveError
-from aduan_sync.fsutil import ensure_private_dir, flush_to_disk
+from aduan_sync.fsutil import flush_to_disk
 from aduan_sync.ledger import Attachment, Complaint, Ledger
 
 if TYPE_CHECKING:
@@ -203,6 +206,12 @@ _NOTES = {
     "not_a_file": "Lampiran {label} bukan berkas unggahan yang dapat diunduh.",
     "broken": "Lampiran {label} tidak utuh saat diunduh (ukuran atau checksum tidak cocok).",
 }
+#: Failures that are the office's to fix, not the file's: told to the operator, not in Catatan.
+_OPERATOR_ONLY = {
+    "storage": "Lampiran {label} tidak dapat disimpan di folder arsip; periksa ruang disk dan "
+               "izin folder arsip. Lampiran akan diunduh lagi pada proses berikutnya.",
+    "internal": "Lampiran {label} tidak dapat diproses karena kesalahan program; lihat log.",
+}
 _GAVE_UP = ("Pengunduhan lampiran {label} dihentikan setelah {n} kali gagal; buka berkas melalui "
             "tautan Google Drive.")
 _TOO_LARGE = ("Lampiran {label} ({size}) tidak diunduh karena melebihi batas {cap} per berkas; "
@@ -217,7 +226,7 @@ class AttachmentReport:
     recorded: int = 0  # links seen for the first time
     downloaded: int = 0
     pending: int = 0  # still to fetch on a later pass
-    requests: int = 0  # Drive API requests sent
+    requests: int = 0  # Drive API (HTTP) requests sent; a batch of metadata reads is one
     archives_written: int = 0  # aduan.json rewritten to list the files
     notes: dict[int, str] = field(default_factory=dict)  # complaint id -> its new `Catatan`
     errors: list[str] = field(default_factory=list)  # item errors, for the operator
@@ -242,16 +251,12 @@ class _Step:
         # Folders the archive step could not write yet (disk full): no download into them.
         self.unarchived = {c.id for c in ledger.complaints(unarchived_only=True)}
         self.touched: set[int] = set()  # complaints whose files changed: mail to refresh
+        self._names: dict[int, dict[int, str]] = {}  # complaint -> attachment -> name on disk
 
     def run(self) -> AttachmentReport:
         self._record_links()
         if self.drive is not None:
-            try:
-                for a in self._due():
-                    self._fetch(self.drive, a)
-            except DriveUnavailableError as e:
-                self.report.errors.append(e.message)
-            self.report.requests = self.drive.http.requests
+            self._fetch_due(self.drive)
         self._rewrite_archives()
         for cid in sorted(self.touched):
             for msg in self.messenger.for_new_complaint(self.complaint(cid), self.now,
@@ -305,66 +310,131 @@ class _Step:
                 due.append(a)
         return due
 
-    def _fetch(self, drive: DriveClient, a: Attachment) -> None:
-        c = self.complaint(a.complaint_id)
-        try:
-            f = drive.metadata(a.file_id)
-            if f.trashed:
-                raise DriveFileError("not_found", "trashed")
-            if f.size is None or f.mime_type.startswith("application/vnd.google-apps."):
-                raise DriveFileError("not_a_file", f.mime_type)
-            taken = [x.local_name for x in self.ledger.attachments(c.id) if x.id != a.id]
-            a = self._save(a, name=f.name, size=f.size, mime_type=f.mime_type,
-                           local_name=a.local_name or safe_name(f.name, taken))
-            if f.size > self.limits.max_bytes:
-                self._refuse(c, a)
-                return
-            sha = self._download(drive, c, a, f)
-        except DriveFileError as e:
-            self._failed(c, a, e)
+    def _fetch_due(self, drive: DriveClient) -> None:
+        """Fetch the due files with a pool of threads (downloads.py) in two rounds, deciding
+        and recording everything here, in the ledger's order whatever order the threads
+        finished in: Drive's descriptions, then names (one transaction, before any byte is
+        fetched), then the bytes, renamed into place and synced to disk once, and only then
+        recorded as saved (one transaction). A pass killed before that leaves `.part` files
+        or named files that the next pass completes or adopts."""
+        due = self._due()
+        if not due:
+            return
+        with Fetcher(drive, self.limits.parallel_downloads) as fetcher:
+            described = fetcher.describe([a.file_id for a in due])
+            verdicts = [self._judge(a, described[a.file_id]) for a in due
+                        if a.file_id in described]
+            self._record_names(verdicts)
+            jobs = [(v, v.job) for v in verdicts if v.job is not None]
+            for (v, _), outcome in zip(jobs, fetcher.download([j for _, j in jobs]),
+                                       strict=True):
+                v.outcome = outcome
+        self.report.requests = fetcher.requests
+        placed = [self._place(v) for v in verdicts]  # every one: no short cut
+        if any(placed):
+            flush_to_disk()  # before the ledger says "saved"
+        self._record_outcomes(verdicts)
+        if fetcher.unavailable is not None:
+            self.report.errors.append(fetcher.unavailable.message)
+
+    def _judge(self, a: Attachment, described: DriveFile | DriveFileError) -> _Verdict:
+        """What to do with a due file, from Drive's description of it."""
+        if isinstance(described, DriveFileError):
+            return _Verdict(a, a, error=described)
+        f = described
+        if f.trashed:
+            return _Verdict(a, a, error=DriveFileError("not_found", "trashed"))
+        if f.size is None or f.mime_type.startswith("application/vnd.google-apps."):
+            return _Verdict(a, a, error=DriveFileError("not_a_file", f.mime_type))
+        named = self._named(a, f)
+        if f.size > self.limits.max_bytes:
+            return _Verdict(a, named, too_large=True)
+        folder = (archive.folder_for(self.cfg.storage.archive_dir, self.complaint(a.complaint_id))
+                  / archive.ATTACHMENTS_DIR)
+        return _Verdict(a, named, job=Job(named, f, folder))
+
+    def _named(self, a: Attachment, f: DriveFile) -> Attachment:
+        """The row with what Drive said, and a safe name on disk chosen once: unique among
+        the complaint's files, in link order (the same whichever thread finished first)."""
+        local = a.local_name
+        if not local:
+            siblings = self._names.setdefault(a.complaint_id, {
+                x.id: x.local_name for x in self.ledger.attachments(a.complaint_id)})
+            local = safe_name(f.name, [n for i, n in siblings.items() if i != a.id and n])
+            siblings[a.id] = local
+        return dataclasses.replace(a, name=f.name, size=f.size, mime_type=f.mime_type,
+                                   local_name=local)
+
+    def _record_names(self, verdicts: list[_Verdict]) -> None:
+        """Drive's name, size and type, and the name on disk, before any byte is fetched: a
+        pass killed after renaming a file into place leaves it where the next one looks."""
+        new = [v.row for v in verdicts if v.row != v.asked]
+        if not new:
             return
         with self.ledger.transaction() as db:
-            self.ledger.update_attachment(db, a.id, self.now, status="done", sha256=sha,
-                                          last_error="", note="")
-            for part in filter(None, a.note.split("\n")):
-                self._note(db, c.id, remove=part)  # the problem is solved: its note goes
-            self.ledger.add_event(db, self.now, "attachment_downloaded", complaint_id=c.id,
-                                  register_no=c.register_no, file_id=a.file_id,
-                                  name=a.local_name, size=a.size, sha256=sha)
-            self._changed(db, c.id)
+            for a in new:
+                self.ledger.update_attachment(db, a.id, self.now, name=a.name, size=a.size,
+                                              mime_type=a.mime_type, local_name=a.local_name)
+            for cid in sorted({a.complaint_id for a in new}):
+                self._changed(db, cid)
+
+    def _place(self, v: _Verdict) -> bool:
+        """Rename verified bytes to the file's name; True when a file is now in place."""
+        o = v.outcome
+        if o is None or o.path is None or o.error is not None:
+            return False
+        if o.path != o.job.final:
+            try:
+                os.replace(o.path, o.job.final)
+            except OSError as e:
+                o.error = DriveFileError("storage", f"{type(e).__name__}: {e}", counts=False)
+                return False
+        return True
+
+    def _record_outcomes(self, verdicts: list[_Verdict]) -> None:
+        """One transaction for every file tried, in due order."""
+        tried = [v for v in verdicts if v.job is None or v.outcome is not None]
+        if not tried:
+            return
+        changed: set[int] = set()
+        with self.ledger.transaction() as db:
+            for v in tried:
+                a, c = v.row, self.complaint(v.row.complaint_id)
+                error = v.error or (v.outcome.error if v.outcome else None)
+                if v.too_large:
+                    self._refuse(db, c, a)
+                    changed.add(c.id)
+                elif error is not None:
+                    if self._failed(db, c, a, error):
+                        changed.add(c.id)
+                else:
+                    assert v.outcome is not None
+                    self._done(db, c, a, v.outcome.sha256)
+                    changed.add(c.id)
+            for cid in sorted(changed):
+                self._changed(db, cid)
+
+    def _done(self, db: sqlite3.Connection, c: Complaint, a: Attachment, sha: str) -> None:
+        self.ledger.update_attachment(db, a.id, self.now, status="done", sha256=sha,
+                                      last_error="", note="")
+        for part in filter(None, a.note.split("\n")):
+            self._note(db, c.id, remove=part)  # the problem is solved: its note goes
+        self.ledger.add_event(db, self.now, "attachment_downloaded", complaint_id=c.id,
+                              register_no=c.register_no, file_id=a.file_id,
+                              name=a.local_name, size=a.size, sha256=sha)
         self.report.downloaded += 1
 
-    def _download(self, drive: DriveClient, c: Complaint, a: Attachment, f: DriveFile) -> str:
-        """Fetch into `.part`, verify, rename into place; returns the SHA-256."""
-        folder = archive.folder_for(self.cfg.storage.archive_dir, c) / archive.ATTACHMENTS_DIR
-        ensure_private_dir(folder)
-        final, part = folder / a.local_name, folder / f".{a.file_id}.part"
-        if final.is_file():
-            try:
-                return _verified(final, f)  # renamed by a pass that died before recording it
-            except DriveFileError:
-                final.unlink()
-        try:
-            drive.download(f, part)
-            sha = _verified(part, f)
-        except DriveFileError as e:
-            if e.kind == "broken":
-                part.unlink(missing_ok=True)  # wrong bytes: never resume from them
-            raise
-        os.replace(part, final)
-        return sha
-
-    def _refuse(self, c: Complaint, a: Attachment) -> None:
+    def _refuse(self, db: sqlite3.Connection, c: Complaint, a: Attachment) -> None:
         note = _TOO_LARGE.format(label=_label(a), size=size_text(a.size),
                                  cap=size_text(self.limits.max_bytes))
-        with self.ledger.transaction() as db:
-            self.ledger.update_attachment(db, a.id, self.now, status="too_large",
-                                          last_error="too_large", note=note)
-            self._note(db, c.id, add=note)
-            self._changed(db, c.id)
+        self.ledger.update_attachment(db, a.id, self.now, status="too_large",
+                                      last_error="too_large", note=note)
+        self._note(db, c.id, add=note)
         self.report.errors.append(f"Aduan {c.register_no}: {note}")
 
-    def _failed(self, c: Complaint, a: Attachment, e: DriveFileError) -> None:
+    def _failed(self, db: sqlite3.Connection, c: Complaint, a: Attachment,
+                e: DriveFileError) -> bool:
+        """Record a failed try; True when the complaint's list of files changed with it."""
         attempts = a.attempts + (1 if e.counts else 0)
         gave_up = attempts >= self.limits.max_attempts
         label = _label(a)
@@ -373,25 +443,19 @@ class _Step:
         texts += [_GAVE_UP.format(label=label, n=attempts)] if gave_up else []
         notes = [n for n in a.note.split("\n") if n]
         notes += [t for t in texts if t not in notes]
-        with self.ledger.transaction() as db:
-            self.ledger.update_attachment(
-                db, a.id, self.now, status="failed" if gave_up else "pending", attempts=attempts,
-                last_error=f"{e.kind}: {e.detail}"[:500], note="\n".join(notes))
-            for text in texts:
-                self._note(db, c.id, add=text)
-            if gave_up or a.status != "pending":
-                self._changed(db, c.id)
-        if e.counts:
+        self.ledger.update_attachment(
+            db, a.id, self.now, status="failed" if gave_up else "pending", attempts=attempts,
+            last_error=f"{e.kind}: {e.detail}"[:500], note="\n".join(notes))
+        for text in texts:
+            self._note(db, c.id, add=text)
+        if e.kind in _OPERATOR_ONLY:
+            own = _OPERATOR_ONLY[e.kind].format(label=label)
+            self.report.errors.append(f"Aduan {c.register_no}: {' '.join([own, *texts])} "
+                                      f"(Rincian teknis: {e.detail})")
+        elif e.counts:
             self.report.errors.append(
                 f"Aduan {c.register_no}: {' '.join(texts) or f'lampiran {label} terputus.'}")
-
-    def _save(self, a: Attachment, **values: Any) -> Attachment:
-        if all(getattr(a, k) == v for k, v in values.items()):
-            return a
-        with self.ledger.transaction() as db:
-            self.ledger.update_attachment(db, a.id, self.now, **values)
-            self._changed(db, a.complaint_id)
-        return dataclasses.replace(a, **values)
+        return gave_up or a.status != "pending"
 
     def _changed(self, db: sqlite3.Connection, cid: int) -> None:
         """The complaint's list of files changed: its aduan.json is due again. Recorded in the
@@ -430,19 +494,18 @@ class _Step:
             self.report.archives_written = len(done)
 
 
+@dataclass
+class _Verdict:
+    """A due file between the rounds: the row as asked (`asked`) and with Drive's description
+    and its name (`row`); then a download `job`, or why none (`error`, `too_large`)."""
+
+    asked: Attachment
+    row: Attachment
+    error: DriveFileError | None = None
+    too_large: bool = False
+    job: Job | None = None
+    outcome: Outcome | None = None
+
+
 def _label(a: Attachment) -> str:
     return f'"{a.local_name}"' if a.local_name else a.link
-
-
-def _verified(path: Path, f: DriveFile) -> str:
-    """The SHA-256 of `path` once its size and Drive's checksum match; else DriveFileError."""
-    sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            sha.update(block)
-            md5.update(block)
-    size = path.stat().st_size
-    if size != f.size or (f.sha256 and sha.hexdigest() != f.sha256) or (
-            not f.sha256 and f.md5 and md5.hexdigest() != f.md5):
-        raise DriveFileError("broken", f"{size} byte, sha256 {sha.hexdigest()}")
-    return sha.hexdigest()

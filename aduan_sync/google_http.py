@@ -102,15 +102,17 @@ class GoogleHttp:
         *,
         params: Mapping[str, Any] | None = None,
         json: Mapping[str, Any] | None = None,
+        data: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         stream: bool = False,
     ) -> requests.Response:
-        """One API request, retried while transient; returns the successful response."""
+        """One API request, retried while transient; returns the successful response. `data`
+        is a raw body (a Drive batch); `json` a JSON one."""
         start = self.monotonic()
         attempt = 0
         while True:
             self.requests += 1
-            failure = self._attempt(method, url, params, json, headers, stream)
+            failure = self._attempt(method, url, params, json, data, headers, stream)
             if isinstance(failure, requests.Response):
                 return failure
             if not failure.transient:
@@ -137,16 +139,16 @@ class GoogleHttp:
         return ceiling * (0.5 + self.rng.random() / 2)
 
     def _attempt(self, method: str, url: str, params: Mapping[str, Any] | None,
-                 json: Mapping[str, Any] | None, headers: Mapping[str, str] | None,
-                 stream: bool) -> requests.Response | Failure:
+                 json: Mapping[str, Any] | None, data: bytes | None,
+                 headers: Mapping[str, str] | None, stream: bool) -> requests.Response | Failure:
         try:
             if stream:
                 # gspread's client cannot stream; downloads use the session directly.
-                resp = self.session.request(method, url, params=params, json=json,
+                resp = self.session.request(method, url, params=params, json=json, data=data,
                                             headers=headers, timeout=self.timeout, stream=True)
                 return resp if resp.ok else classify_response(resp)
             return self.client.request(method, url, params=dict(params or {}),  # type: ignore[arg-type]
-                                       json=json, headers=dict(headers or {}))
+                                       json=json, data=data, headers=dict(headers or {}))
         except gspread.exceptions.APIError as e:
             return classify_response(e.response)
         except requests.exceptions.SSLError as e:

@@ -11,6 +11,7 @@ envelope is logged as `drive.batch`.
 
 from __future__ import annotations
 
+import email.message
 import email.parser
 import json
 import secrets
@@ -36,7 +37,9 @@ def drive_batch(call: Call) -> Answer:
     boundary = f"batch_{secrets.token_urlsafe(12)}"
     out = []
     for part in parts:
-        status, payload = _inner(call, part.get_payload(decode=True) or b"")
+        assert isinstance(part, email.message.Message)
+        raw = part.get_payload(decode=True)
+        status, payload = _inner(call, raw if isinstance(raw, bytes) else b"")
         body = json.dumps(payload, ensure_ascii=False).encode()
         cid = str(part.get("Content-ID", "")).strip().strip("<>")
         out.append(
