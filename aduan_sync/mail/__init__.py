@@ -4,7 +4,13 @@ The public rendering and composition API is re-exported here; delivery backends 
 own modules of this package.
 """
 
-from aduan_sync.mail.compose import build_email, check_address, clean_header_text, message_id_for
+from aduan_sync.mail.compose import (
+    build_email,
+    check_address,
+    clean_header_text,
+    compose_bytes,
+    message_id_for,
+)
 from aduan_sync.mail.render import (
     CITIZEN_KINDS,
     KINDS,
@@ -24,6 +30,7 @@ __all__ = [
     "build_email",
     "check_address",
     "clean_header_text",
+    "compose_bytes",
     "make_environment",
     "message_id_for",
     "render_draft",

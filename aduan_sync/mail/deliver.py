@@ -138,7 +138,9 @@ class BatchTransport(Protocol):
 
 
 @runtime_checkable
-class BatchLedger(Protocol):
+class BatchLedger(OutboxLedger, Protocol):
+    """The ledger's outbox, with the batch marks (`ledger.Ledger` has them)."""
+
     def mark_sending_many(self, msg_ids: Sequence[int], now: datetime) -> None: ...
     def mark_sent_many(self, msg_ids: Sequence[int], now: datetime) -> None: ...
     def unmark_sending(self, msg_ids: Sequence[int]) -> None: ...

@@ -72,7 +72,7 @@ class OutboxTransport:
                  durable: bool = True) -> Refused:
         """Write a message exactly as the ledger stored it when it was queued.
 
-        The stored bytes were composed (and their headers checked) by `compose.build_email`;
+        The stored bytes were composed (and their headers checked) by `compose.compose_bytes`;
         parsing them back only to flatten them again cost more than the rest of a pass.
         With `durable=False` the file is written atomically but synced only by `flush()`.
         """
