@@ -1,7 +1,9 @@
 """`make bench`: passes over 100 to 50,000 rows against the fake Google server, and the naive way.
 
-For each size: a fresh office and spreadsheet, the first pass (every row new) and an idle pass
-five minutes later, each in its own process. The naive way (one `update_cell` per cell) runs on
+For each size: a fresh office and spreadsheet, the first pass (every row new), then two idle
+passes five and ten minutes later (the first of them reads the sheet once after the worker's
+own write-back; the second only asks Drive for the sheet's version), each in its own process.
+The naive way (one `update_cell` per cell) runs on
 a small sample, since under Google's quota it needs a minute per 60 cells; its time for the
 large sizes is extrapolated, and says so. The run keeps to `--budget` seconds: a size whose
 first pass would not fit (projected from the previous size) is brought to its registered state
@@ -43,7 +45,7 @@ from tests.fakegoogle.fake import FakeGoogle
 
 #: A Tuesday in office hours, after the 07:30 digest: a pass sends the day's digest once.
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=ZoneInfo(TIMEZONE))
-#: The idle pass comes one timer interval later.
+#: The idle passes come one and two timer intervals later.
 IDLE_AFTER = timedelta(minutes=5)
 #: Margin on projections: a pass may grow a little faster than linearly.
 MARGIN = 1.25
@@ -84,7 +86,7 @@ class Bench:
         run = SizeRun(rows)
         ws = self.office(rows, "sheet")
         # What is left for the first pass (or seed) once the idle pass after it is paid for.
-        left = self.left() - reserve - (self.idle_rate * rows * MARGIN + CHILD_OVERHEAD)
+        left = self.left() - reserve - (self.idle_rate * rows * MARGIN + 2 * CHILD_OVERHEAD)
         projected = self.rate * rows if self.rate is not None else None
         forced_seed = self.seed_above is not None and rows > self.seed_above
         if not forced_seed and (projected is None
@@ -111,14 +113,19 @@ class Bench:
             if not self._seed(ws, run, left):
                 return run
         try:
-            run.idle = self.run(ws, "pass", NOW + IDLE_AFTER, self.left())
+            # The pass after the worker's own write-back reads the sheet once to see that
+            # nothing else changed; the passes after it only ask Drive for the version.
+            run.verify = self.run(ws, "pass", NOW + IDLE_AFTER, self.left())
+            run.idle = self.run(ws, "pass", NOW + 2 * IDLE_AFTER, self.left())
         except (PassTimeout, PassFailed) as e:
             run.idle_note = str(e)
             _say(f"{rows:>6,} rows  {run.idle_note}")
             return run
-        self.idle_rate = run.idle.pass_seconds / rows  # the largest sheet so far: least skewed
-        _say(f"{rows:>6,} rows  idle pass  {run.idle.pass_seconds:8.2f} s  "
-             f"{run.idle.sheets} Sheets requests  peak RSS {run.idle.rss_mb:.0f} MB")
+        # The largest sheet so far: least skewed.
+        self.idle_rate = (run.verify.pass_seconds + run.idle.pass_seconds) / rows
+        for label, m in (("idle, after write", run.verify), ("idle, steady", run.idle)):
+            _say(f"{rows:>6,} rows  {label:17} {m.pass_seconds:8.2f} s  "
+                 f"{m.sheets} Sheets + {m.drive} Drive requests  peak RSS {m.rss_mb:.0f} MB")
         return run
 
     def _seed(self, ws: Workspace, run: SizeRun, left: float) -> bool:

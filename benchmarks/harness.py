@@ -84,6 +84,7 @@ class Measured:
     process_seconds: float
     rss_mb: float
     rss_before_mb: float
+    workers_rss_mb: float  # the largest forked rendering worker's peak (0: none forked)
     sheets: int  # Sheets API requests (what Google's quota counts)
     writes: int  # of which write requests
     drive: int  # Drive API requests (attachment metadata and downloads)
@@ -127,6 +128,7 @@ def measure(fake: FakeGoogle, ws: Workspace, mode: str, now: datetime,
         process_seconds=elapsed,
         rss_mb=figures["maxrss_kb"] / 1024,
         rss_before_mb=figures["rss_before_kb"] / 1024,
+        workers_rss_mb=figures.get("workers_maxrss_kb", 0) / 1024,
         sheets=len(sheets),
         writes=sum(1 for e in sheets if e.endpoint in WRITE_ENDPOINTS),
         drive=sum(1 for e in log if e.endpoint.startswith("drive.")),
