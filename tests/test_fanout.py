@@ -112,3 +112,80 @@ def test_a_forked_first_pass_writes_byte_for_byte_what_a_serial_one_writes(
     assert serial[2] == forked[2] > 300 and serial[3] == forked[3] == 300
     assert serial[1] == forked[1]
     assert serial[0] == forked[0]
+
+
+def _orphans(marker: str) -> list[int]:
+    """Processes (other than this one) whose command line mentions `marker`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = next(line for line in (proc / "status").read_text().splitlines()
+                         if line.startswith("State:"))
+        except (OSError, StopIteration):
+            continue
+        if marker in cmd and "zombie" not in state:
+            found.append(int(proc.name))
+    return found
+
+
+@needs_cores
+@pytest.mark.parametrize("kill_when", ["archive", "outbox"])
+def test_a_pass_killed_while_its_workers_run_leaves_no_worker_and_loses_nothing(
+    tmp_path: Path, kill_when: str
+) -> None:
+    """kill -9 of a first import of 400 rows while forked workers write archive folders (or
+    while the outbox is being written in batches): the workers die with it (none keeps the
+    pass lock), and the next pass finishes the job: every complaint numbered once, every
+    folder valid, every queued message in the outbox."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from datetime import timedelta
+
+    from aduan_sync import archive
+    from aduan_sync import config as config_mod
+    from aduan_sync.ledger import Ledger
+    from aduan_sync.mail.outbox import eml_filename
+
+    rows = [form_row(at(2026, 11, 23, 7, 0) + timedelta(seconds=11 * i),
+                     f"{ROAD} nomor {i}", name=f"Warga {i}", desa="Balong",
+                     email=f"warga{i}@example.com") for i in range(400)]
+    rows = [[v.replace(tzinfo=None) if hasattr(v, "tzinfo") and v.tzinfo else v for v in r]
+            for r in rows]
+    (tmp_path / "aduan.toml").write_text(CONFIG_TEMPLATE, encoding="utf-8")
+    write_book(tmp_path / "form.xlsx", FORM_HEADERS, rows)
+    config = tmp_path / "aduan.toml"
+    watched = tmp_path / ("arsip/2026" if kill_when == "archive" else "outbox")
+    proc = subprocess.Popen([sys.executable, "-m", "aduan_sync", "--config", str(config),
+                             "sync", "--json"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        if watched.is_dir() and sum(1 for _ in watched.iterdir()) >= 40:
+            break
+        time.sleep(0.005)
+    assert proc.poll() is None, "the pass ended before the kill: nothing was tested"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    time.sleep(0.5)  # PDEATHSIG is delivered at once; give the kernel a moment to reap
+    assert _orphans(str(config)) == []
+
+    cfg = config_mod.load(config)
+    result = run_pass(cfg, env={})  # the killed pass ran on the real clock too
+    assert result.exit_code == 0, result.to_json()
+    with Ledger(cfg.storage.ledger_path) as led:
+        complaints = led.complaints()
+        numbers = [c.register_no for c in complaints]
+        assert len(complaints) == 400 and len(set(numbers)) == 400
+        assert sorted(c.seq for c in complaints) == list(range(1, 401))
+        assert all(archive.verify_folder(cfg.storage.archive_dir, c) == [] for c in complaints)
+        messages = led.messages()
+    assert {m.status for m in messages} == {"sent"}
+    assert len(messages) >= 800  # PPID notification and receipt for each
+    outbox = {p.name for p in (tmp_path / "outbox").glob("*.eml")}
+    assert {eml_filename(m.message_id) for m in messages} <= outbox
+    assert not list(tmp_path.rglob("*.tmp"))
