@@ -528,12 +528,21 @@ class Ledger:
         return db.execute("SELECT 1 FROM outbox WHERE message_id = ?",
                           (message_id,)).fetchone() is not None
 
-    def pending_messages(self, now: datetime) -> list[OutboxMessage]:
-        """Messages to (re)send now: queued or left `sending` by a crash, attempt due."""
+    def pending_messages(self, now: datetime, *, bodies: bool = True) -> list[OutboxMessage]:
+        """Messages to (re)send now: queued or left `sending` by a crash, attempt due.
+        `bodies=False` leaves `eml` empty (a first import queues thousands of messages:
+        `message_bodies` then loads them a batch at a time)."""
+        columns = "*" if bodies else f"{_OUTBOX_COLUMNS}, X'' AS eml"
         rows = self.db.execute(
-            "SELECT * FROM outbox WHERE status IN ('queued', 'sending') ORDER BY id"
+            f"SELECT {columns} FROM outbox WHERE status IN ('queued', 'sending') ORDER BY id"
         )
         return [m for m in map(_message, rows) if m.next_attempt_at <= now]
+
+    def message_bodies(self, msg_ids: Sequence[int]) -> dict[int, bytes]:
+        """The stored bytes of the given outbox messages, by row id."""
+        marks = ",".join("?" * len(msg_ids))
+        return {r[0]: bytes(r[1]) for r in self.db.execute(
+            f"SELECT id, eml FROM outbox WHERE id IN ({marks})", list(msg_ids))}
 
     def messages(self, status: str | None = None) -> list[OutboxMessage]:
         sql, params = "SELECT * FROM outbox", ()
@@ -753,6 +762,11 @@ def _attachment(r: sqlite3.Row) -> Attachment:
         size=r["size"], mime_type=r["mime_type"], sha256=r["sha256"], status=r["status"],
         attempts=r["attempts"], last_error=r["last_error"], note=r["note"],
     )
+
+
+#: Every column of `outbox` but the message bytes.
+_OUTBOX_COLUMNS = ("id, message_id, complaint_id, register_no, kind, recipients_json, subject, "
+                   "status, attempts, last_error, next_attempt_at, created_at, sent_at")
 
 
 def _message(r: sqlite3.Row) -> OutboxMessage:

@@ -116,10 +116,11 @@ def deliver_pending(
     `sending`, which the next pass resends.
     """
     report = DeliveryReport()
-    pending = ledger.pending_messages(now)
     if isinstance(transport, BatchTransport) and isinstance(ledger, BatchLedger):
+        pending = ledger.pending_messages(now, bodies=False)
         _deliver_batches(ledger, transport, pending, now, max_attempts, backoff, report)
         return report
+    pending = ledger.pending_messages(now)
     for index, entry in enumerate(pending):
         if not _deliver_one(ledger, transport, entry, now, max_attempts, backoff, report):
             report.deferred = len(pending) - index - 1
@@ -141,6 +142,9 @@ class BatchTransport(Protocol):
 class BatchLedger(OutboxLedger, Protocol):
     """The ledger's outbox, with the batch marks (`ledger.Ledger` has them)."""
 
+    def pending_messages(self, now: datetime, *,
+                         bodies: bool = True) -> Sequence[OutboxEntry]: ...
+    def message_bodies(self, msg_ids: Sequence[int]) -> dict[int, bytes]: ...
     def mark_sending_many(self, msg_ids: Sequence[int], now: datetime) -> None: ...
     def mark_sent_many(self, msg_ids: Sequence[int], now: datetime) -> None: ...
     def unmark_sending(self, msg_ids: Sequence[int]) -> None: ...
@@ -160,13 +164,15 @@ def _deliver_batches(
         ok = [e for e in chunk if not _exhausted(ledger, e, now, max_attempts, report)]
         ledger.mark_sending_many([e.id for e in ok], now)
         report.resent_after_crash += sum(1 for e in ok if e.status == "sending")
+        # The entries came without their bytes: a batch's worth in memory at a time.
+        bodies = ledger.message_bodies([e.id for e in ok])
         written: list[int] = []
         done = 0  # entries of `ok` attempted (written, or their error recorded)
         stopped = False
         try:
             for entry in ok:
                 try:
-                    refused = dict(transport.send_raw(entry.eml, entry.message_id,
+                    refused = dict(transport.send_raw(bodies[entry.id], entry.message_id,
                                                       entry.recipients, durable=False))
                 except MailError as e:
                     done += 1
