@@ -258,9 +258,9 @@ class _Step:
         if self.drive is not None:
             self._fetch_due(self.drive)
         self._rewrite_archives()
-        for cid in sorted(self.touched):
-            for msg in self.messenger.for_new_complaint(self.complaint(cid), self.now,
-                                                        staff_only=True):
+        touched = [self.complaint(cid) for cid in sorted(self.touched)]
+        for msgs in self.messenger.for_new_complaints(touched, self.now, staff_only=True):
+            for msg in msgs:
                 self.ledger.refresh_queued(msg)
         self.report.pending = len(self._due()) if self.drive is not None else 0
         return self.report

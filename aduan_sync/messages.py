@@ -7,14 +7,15 @@ ledger's outbox.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from aduan_sync import fanout
 from aduan_sync.classify import MISSING_LABELS
 from aduan_sync.config import Config, is_valid_email
 from aduan_sync.ledger import Complaint, QueuedMessage
@@ -171,3 +172,14 @@ class Messenger:
             kind = "receipt" if complete else "clarification_request"
             out.append(self.message(c, kind, [(c.answers.get("name", ""), email)], now))
         return out
+
+    def for_new_complaints(self, complaints: Sequence[Complaint], now: datetime,
+                           *, staff_only: bool = False) -> Iterator[list[QueuedMessage]]:
+        """`for_new_complaint` for each complaint, in order; a large batch is rendered on
+        every core (`fanout`). The workers may not read the ledger, so each complaint's
+        files are looked up here first."""
+        lookup = self.attachments_of
+        files = {c.id: lookup(c.id) for c in complaints} if lookup else {}
+        local = replace(self, attachments_of=lambda cid: files.get(cid, []))
+        return fanout.map_ordered(
+            lambda c: local.for_new_complaint(c, now, staff_only=staff_only), complaints)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from aduan_sync import decide, fanout
+from aduan_sync import decide
 from aduan_sync.answers import Answers
 from aduan_sync.calendar import WorkingCalendar
 from aduan_sync.classify import check_completeness
@@ -105,13 +105,9 @@ class Recorder:
     def queue_new(self) -> None:
         """SOP steps 3–4 for the complaints `register` took since the last call: render and
         queue their messages, in register order. Rendering is most of a first import's
-        work, so a large batch is rendered on every core (`fanout`); the workers get each
-        complaint's files from here, as they may not read the ledger themselves."""
+        work: a large batch is rendered on every core (`Messenger.for_new_complaints`)."""
         batch, self._new = self._new, []
-        m, now = self.messenger, self.now
-        files = {c.id: m.attachments_of(c.id) for c in batch} if m.attachments_of else {}
-        local = dataclasses.replace(m, attachments_of=lambda cid: files.get(cid, []))
-        rendered = fanout.map_ordered(lambda c: local.for_new_complaint(c, now), batch)
+        rendered = self.messenger.for_new_complaints(batch, self.now)
         for c, msgs in zip(batch, rendered, strict=True):
             for msg in msgs:
                 self.queue(msg, c)

@@ -87,7 +87,7 @@ class Measured:
     workers_rss_mb: float  # the largest forked rendering worker's peak (0: none forked)
     sheets: int  # Sheets API requests (what Google's quota counts)
     writes: int  # of which write requests
-    drive: int  # Drive API requests (attachment metadata and downloads)
+    drive: int  # Drive API HTTP requests (sheet version, metadata batches, downloads)
     throttled: int  # answered 429 by the quota
     result: dict[str, Any]
 
@@ -131,7 +131,8 @@ def measure(fake: FakeGoogle, ws: Workspace, mode: str, now: datetime,
         workers_rss_mb=figures.get("workers_maxrss_kb", 0) / 1024,
         sheets=len(sheets),
         writes=sum(1 for e in sheets if e.endpoint in WRITE_ENDPOINTS),
-        drive=sum(1 for e in log if e.endpoint.startswith("drive.")),
+        # HTTP requests only: a Drive batch's inner calls are logged too, without headers.
+        drive=sum(1 for e in log if e.endpoint.startswith("drive.") and e.headers),
         throttled=sum(1 for e in sheets if e.status == 429),
         result=figures["result"],
     )
