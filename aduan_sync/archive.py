@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from aduan_sync.errors import ArchiveError
-from aduan_sync.fsutil import write_atomic
+from aduan_sync.fsutil import ensure_private_dir, write_atomic
 from aduan_sync.ledger import Complaint
 from aduan_sync.register import filename_safe
 
@@ -25,6 +27,8 @@ ARCHIVE_VERSION = 1
 #: Sub-folder of a complaint's folder for its attachments: an uploaded file named `aduan.json`
 #: can never replace the archive record.
 ATTACHMENTS_DIR = "lampiran"
+#: Ending of a complaint folder being built (see `_write_new_folder`).
+TEMP_SUFFIX = ".tmpdir"
 
 
 def folder_for(archive_dir: Path, c: Complaint) -> Path:
@@ -73,10 +77,14 @@ def write_complaint(
     folder = folder_for(archive_dir, c)
     blob = record_bytes(c, attachments)
     try:
-        changed = write_atomic(folder / "formulir.html", render_formulir(c).encode("utf-8"),
-                               durable=False)
-        # aduan.json last: its presence with the right hash means the folder is complete.
-        changed = write_atomic(folder / "aduan.json", blob, durable=False) or changed
+        page = render_formulir(c).encode("utf-8")
+        if not folder.exists():
+            _write_new_folder(folder, page, blob)
+            changed = True
+        else:
+            changed = write_atomic(folder / "formulir.html", page, durable=False)
+            # aduan.json last: its presence with the right hash means the folder is complete.
+            changed = write_atomic(folder / "aduan.json", blob, durable=False) or changed
     except OSError as e:
         raise ArchiveError(
             f"Arsip aduan {c.register_no} tidak dapat ditulis di {folder}. Periksa ruang disk "
@@ -85,6 +93,42 @@ def write_complaint(
             detail=f"{type(e).__name__}: {e}",
         ) from e
     return hashlib.sha256(blob).hexdigest(), changed
+
+
+def _write_new_folder(folder: Path, page: bytes, blob: bytes) -> None:
+    """A new complaint's folder, built under a temporary name and renamed into place whole:
+    half the file operations of two atomic writes (a first import writes thousands), and a
+    kill leaves either no folder or a complete one (plus a temporary one that
+    `remove_stale_folders` clears). Not synced: the caller syncs once for the batch."""
+    ensure_private_dir(folder.parent)
+    tmp = folder.parent / f".{folder.name}.{os.getpid()}{TEMP_SUFFIX}"
+    if tmp.exists():  # left by a killed process that had our pid
+        shutil.rmtree(tmp)
+    tmp.mkdir(mode=0o700)
+    for name, data in (("formulir.html", page), ("aduan.json", blob)):
+        fd = os.open(tmp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    os.chmod(tmp, 0o700)  # mkdir's mode went through the umask
+    try:
+        os.rename(tmp, folder)
+    except OSError:
+        if not folder.is_dir():
+            raise
+        # Written meanwhile by another writer: keep that one, with atomic rewrites.
+        shutil.rmtree(tmp, ignore_errors=True)
+        write_atomic(folder / "formulir.html", page, durable=False)
+        write_atomic(folder / "aduan.json", blob, durable=False)
+
+
+def remove_stale_folders(archive_dir: Path) -> int:
+    """Remove the temporary folders a killed pass left (`_write_new_folder`). Call it while
+    holding the pass lock and before writing, never while workers write."""
+    removed = 0
+    for stale in archive_dir.glob(f"*/.*{TEMP_SUFFIX}"):
+        shutil.rmtree(stale, ignore_errors=True)
+        removed += 1
+    return removed
 
 
 def verify_folder(archive_dir: Path, c: Complaint) -> list[str]:

@@ -321,6 +321,8 @@ class _Pass:
         todo = [(c, attachments.archive_entries(self.ledger, c.id))
                 for c in self.ledger.complaints(unarchived_only=True)]
         folder, formulir = self.cfg.storage.archive_dir, self.messenger.formulir
+        if todo and folder.is_dir():
+            archive.remove_stale_folders(folder)  # before any worker writes
 
         def write(item: tuple[Complaint, list[dict[str, Any]]]) -> str:
             return archive.write_complaint(folder, item[0], formulir, item[1])[0]

@@ -188,4 +188,4 @@ def test_a_pass_killed_while_its_workers_run_leaves_no_worker_and_loses_nothing(
     assert len(messages) >= 800  # PPID notification and receipt for each
     outbox = {p.name for p in (tmp_path / "outbox").glob("*.eml")}
     assert {eml_filename(m.message_id) for m in messages} <= outbox
-    assert not list(tmp_path.rglob("*.tmp"))
+    assert not list(tmp_path.rglob("*.tmp")) and not list(tmp_path.rglob("*.tmpdir"))

@@ -251,6 +251,46 @@ def test_archive_folder_holds_answers_and_form_with_private_permissions(cfg, boo
     assert "001/ADUAN/XI/2026" in html and "KECAMATAN JENAWI" in html.upper()
 
 
+def test_archive_folders_are_built_aside_and_a_killed_build_is_swept(cfg, book):
+    """A new folder is written under a temporary name and renamed whole; one left by a
+    killed pass is removed by the next pass, which writes the real folder."""
+    year = cfg.storage.archive_dir / "2026"
+    year.mkdir(parents=True, mode=0o700)
+    stale = year / ".001-ADUAN-XI-2026.4242.tmpdir"  # a kill in the middle of a build
+    stale.mkdir()
+    (stale / "formulir.html").write_text("separuh", encoding="utf-8")
+    result = run_pass(cfg, now=NOW, env={})
+    assert result.exit_code == 0 and result.archived == 3
+    assert not stale.exists()
+    assert sorted(p.name for p in year.iterdir()) == [
+        "001-ADUAN-XI-2026", "002-ADUAN-XI-2026", "003-ADUAN-XI-2026"]
+    for folder in year.iterdir():
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert sorted(p.name for p in folder.iterdir()) == ["aduan.json", "formulir.html"]
+    with Ledger(cfg.storage.ledger_path) as led:
+        from aduan_sync import archive
+
+        assert all(archive.verify_folder(cfg.storage.archive_dir, c) == []
+                   for c in led.complaints())
+
+
+def test_an_existing_folder_is_rewritten_in_place_atomically(cfg, book):
+    """A folder already there (an archive redone after a crash, or attachments added) gets
+    atomic rewrites of its files, never a second folder."""
+    from aduan_sync import archive
+
+    run_pass(cfg, now=NOW, env={})
+    with Ledger(cfg.storage.ledger_path) as led:
+        c = led.complaints()[0]
+    folder = archive.folder_for(cfg.storage.archive_dir, c)
+    (folder / "formulir.html").write_text("rusak", encoding="utf-8")
+    sha, changed = archive.write_complaint(cfg.storage.archive_dir, c, lambda _: "halaman")
+    assert changed and (folder / "formulir.html").read_text(encoding="utf-8") == "halaman"
+    assert archive.write_complaint(cfg.storage.archive_dir, c, lambda _: "halaman") == (
+        sha, False)
+    assert not list(folder.parent.glob(".*"))
+
+
 def test_identical_submissions_seconds_apart_are_two_complaints(cfg, workspace):
     path = workspace / "form.xlsx"
     rows = [form_row(at(2026, 11, 23, 8, 0, 0), ROAD), form_row(at(2026, 11, 23, 8, 0, 7), ROAD)]

@@ -195,5 +195,7 @@ def _staff_cells(world: World, records: list[dict[str, Any]], chk: Check) -> Non
 
 
 def count_temp_files(root: Path) -> int:
-    """Temporary files of atomic writes (`.NAME.XXXX.tmp`) that a kill left behind."""
-    return sum(1 for p in root.rglob(".*.tmp") if p.is_file())
+    """Temporary files of atomic writes (`.NAME.XXXX.tmp`) and archive folders being built
+    (`.NAME.PID.tmpdir`) that a kill left behind."""
+    return (sum(1 for p in root.rglob(".*.tmp") if p.is_file())
+            + sum(1 for p in root.rglob(".*.tmpdir") if p.is_dir()))
