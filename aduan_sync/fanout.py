@@ -22,8 +22,9 @@ import multiprocessing
 import os
 import signal
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -54,14 +55,14 @@ def workers_available(force: bool = False) -> int:
 
 
 def map_ordered(fn: Callable[[T], R], items: Sequence[T], *, force: bool = False,
-                min_items: int = MIN_ITEMS) -> Iterator[R]:
+                min_items: int | None = None) -> Iterator[R]:
     """`fn(item)` for each item, in order; in worker processes when that is safe and pays.
 
     `force` forks even with other threads running (tests only: their server threads are
     never touched by the workers).
     """
     workers = workers_available(force)
-    if workers == 0 or len(items) < min_items:
+    if workers == 0 or len(items) < (MIN_ITEMS if min_items is None else min_items):
         return (fn(x) for x in items)
     global _JOB
     _JOB = (fn, items)
@@ -108,3 +109,74 @@ def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
         except Exception:  # noqa: BLE001 - re-run in the parent, which raises it properly
             out.append(_Failed())
     return out
+
+
+class Pipeline(Generic[T, R]):
+    """`fn` over items handed in batches while the caller still produces them (the pass
+    registers complaints while workers render the ones before): `submit` a batch, take the
+    results of the batches already done with `ready`, and the rest with `drain`, always in
+    submission order. Items travel to the workers pickled; `fn` is inherited at fork.
+
+    Forks under `map_ordered`'s conditions, judged on `expected` items; otherwise `fn` runs
+    in the calling process when the results are taken. Use as a context manager: leaving it
+    stops the workers.
+    """
+
+    def __init__(self, fn: Callable[[T], R], *, expected: int, force: bool = False,
+                 min_items: int | None = None) -> None:
+        self.fn = fn
+        self._pool: Any = None
+        self._queue: deque[tuple[list[T], Any]] = deque()
+        workers = workers_available(force)
+        if workers and expected >= (MIN_ITEMS if min_items is None else min_items):
+            global _JOB
+            _JOB = (fn, ())
+            try:
+                self._pool = multiprocessing.get_context("fork").Pool(
+                    workers, _worker_start, (os.getpid(),))
+            finally:
+                _JOB = None
+
+    @property
+    def forked(self) -> bool:
+        return self._pool is not None
+
+    def __enter__(self) -> Pipeline[T, R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def submit(self, items: Sequence[T]) -> None:
+        batch = list(items)
+        if batch:
+            pending = self._pool.map_async(_run_one, batch) if self._pool is not None else None
+            self._queue.append((batch, pending))
+
+    def ready(self) -> Iterator[tuple[T, R]]:
+        """(item, result) of the leading batches already rendered; never waits."""
+        while self._queue and self._queue[0][1] is not None and self._queue[0][1].ready():
+            yield from self._take()
+
+    def drain(self) -> Iterator[tuple[T, R]]:
+        """(item, result) of every batch submitted, waiting for the workers."""
+        while self._queue:
+            yield from self._take()
+
+    def _take(self) -> Iterator[tuple[T, R]]:
+        batch, pending = self._queue.popleft()
+        results = pending.get() if pending is not None else [_Failed()] * len(batch)
+        for item, result in zip(batch, results, strict=True):
+            # Failed in a worker (or never forked): here, raising as a plain loop would.
+            yield item, (self.fn(item) if isinstance(result, _Failed) else result)
+
+
+def _run_one(item: Any) -> Any:
+    assert _JOB is not None
+    try:
+        return _JOB[0](item)
+    except Exception:  # noqa: BLE001 - re-run in the parent, which raises it properly
+        return _Failed()

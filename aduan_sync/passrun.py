@@ -279,12 +279,13 @@ class _Pass:
                     c = rec.apply_review(reviews[c.id], c, classifier)
                 pairs.append((v, c))
             dupes = self._duplicate_finder(matching.new_rows, complaints)
-            for view in track(matching.new_rows, "Mendaftarkan aduan baru"):
-                assert classifier is not None
-                c = rec.register(view, classifier, origin, dupes)
-                pairs.append((view, c))
-                self.result.registered.append(c.register_no)
-            rec.queue_new()
+            with rec.rendering(len(matching.new_rows)):
+                for view in track(matching.new_rows, "Mendaftarkan aduan baru"):
+                    assert classifier is not None
+                    c = rec.register(view, classifier, origin, dupes)
+                    pairs.append((view, c))
+                    self.result.registered.append(c.register_no)
+                rec.queue_new()
             self._clock(rec, [c for _, c in pairs])
         self.result.staff_edits = len(edits) + len(reviews)
         self.result.queued = rec.queued

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from aduan_sync import decide
+from aduan_sync import decide, fanout
 from aduan_sync.answers import Answers
 from aduan_sync.calendar import WorkingCalendar
 from aduan_sync.classify import check_completeness
@@ -29,6 +30,11 @@ from aduan_sync.reminders import Overdue, digest_lists
 
 Classifier = Callable[[Answers, str | None], tuple[str, str, str, list[str], str]]
 
+#: A new complaint handed to the renderers, with its files as its mail lists them.
+NewItem = tuple[Complaint, list[dict[str, Any]]]
+#: New complaints handed to the renderers at a time while registering.
+RENDER_BATCH = 200
+
 #: The kind of complaint for the overall cap ([sla] caps), by category.
 KIND_BY_CATEGORY = {"Informasi Publik": ComplaintKind.INFORMATION_REQUEST}
 
@@ -42,6 +48,7 @@ class Recorder:
         self.messenger, self.cal, self.now = messenger, cal, now
         self.queued = 0
         self._new: list[Complaint] = []
+        self._pipe: fanout.Pipeline[NewItem, list[QueuedMessage]] | None = None
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -98,17 +105,51 @@ class Recorder:
                    completeness=c.completeness)
         self.event(c, "status_changed", old=Status.TERDAFTAR.value, new=c.status,
                    cause="klasifikasi")
-        self._new.append(c)  # its messages: `queue_new`, for the whole batch at once
+        self._new.append(c)  # its messages: rendered aside (`rendering`), queued in order
+        if self._pipe is not None and len(self._new) >= RENDER_BATCH:
+            self._submit_new(self._pipe)
         dupes.add(reg, new.answers, new.submitted_at)
         return c
 
+    @contextmanager
+    def rendering(self, expected: int) -> Iterator[None]:
+        """While registering about `expected` new complaints: render their messages in
+        worker processes as they come (`fanout.Pipeline`), so both cores work while this
+        process classifies and records the next ones. Rendering is most of a first
+        import's work. `queue_new` queues what is left, in register order."""
+        with fanout.Pipeline(self._render_new, expected=expected) as pipe:
+            self._pipe = pipe
+            try:
+                yield
+            finally:
+                self._pipe = None
+
     def queue_new(self) -> None:
-        """SOP steps 3–4 for the complaints `register` took since the last call: render and
-        queue their messages, in register order. Rendering is most of a first import's
-        work: a large batch is rendered on every core (`Messenger.for_new_complaints`)."""
+        """SOP steps 3–4 for the complaints `register` took: render (what `rendering` has
+        not yet) and queue their messages, in register order."""
+        if self._pipe is not None:
+            self._submit_new(self._pipe)
+            self._queue_rendered(self._pipe.drain())
+            return
+        with fanout.Pipeline(self._render_new, expected=len(self._new)) as pipe:
+            self._submit_new(pipe)
+            self._queue_rendered(pipe.drain())
+
+    def _submit_new(self, pipe: fanout.Pipeline[NewItem, list[QueuedMessage]]) -> None:
+        """Hand the complaints registered since the last batch to the renderers, with their
+        files (workers may not read the ledger), and queue what is already rendered."""
         batch, self._new = self._new, []
-        rendered = self.messenger.for_new_complaints(batch, self.now)
-        for c, msgs in zip(batch, rendered, strict=True):
+        lookup = self.messenger.attachments_of
+        pipe.submit([(c, lookup(c.id) if lookup else []) for c in batch])
+        self._queue_rendered(pipe.ready())
+
+    def _render_new(self, item: NewItem) -> list[QueuedMessage]:
+        c, files = item
+        m = dataclasses.replace(self.messenger, attachments_of=lambda _cid: files)
+        return m.for_new_complaint(c, self.now)
+
+    def _queue_rendered(self, rendered: Iterable[tuple[NewItem, list[QueuedMessage]]]) -> None:
+        for (c, _), msgs in rendered:
             for msg in msgs:
                 self.queue(msg, c)
 

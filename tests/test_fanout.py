@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.context
 import os
 import threading
 from pathlib import Path
@@ -52,6 +54,42 @@ def test_an_item_that_fails_in_a_worker_raises_here_as_a_loop_would() -> None:
     assert e.value.detail == "item 345"
 
 
+@needs_cores
+def test_a_pipeline_renders_batches_while_more_are_submitted_in_order() -> None:
+    with fanout.Pipeline(square_with_pid, expected=600, force=True) as pipe:
+        assert pipe.forked
+        got: list[tuple[int, tuple[int, int]]] = []
+        for start in range(0, 600, 150):
+            pipe.submit(range(start, start + 150))
+            got += pipe.ready()  # whatever is done, never waiting
+        got += pipe.drain()
+    assert [item for item, _ in got] == list(range(600))
+    assert [value for _, (value, _) in got] == [x * x for x in range(600)]
+    assert os.getpid() not in {pid for _, (_, pid) in got}
+
+
+@needs_cores
+def test_a_pipeline_item_failing_in_a_worker_raises_here() -> None:
+    def fn(x: int) -> int:
+        if x == 77:
+            raise ArchiveError("Arsip aduan tidak dapat ditulis.", detail="item 77")
+        return x
+
+    with fanout.Pipeline(fn, expected=500, force=True) as pipe:
+        pipe.submit(range(500))
+        with pytest.raises(ArchiveError) as e:
+            list(pipe.drain())
+    assert e.value.detail == "item 77"
+
+
+def test_a_small_pipeline_runs_here_when_its_results_are_taken() -> None:
+    with fanout.Pipeline(square_with_pid, expected=10, force=True) as pipe:
+        assert not pipe.forked
+        pipe.submit(range(10))
+        assert list(pipe.ready()) == []
+        assert {pid for _, (_, pid) in pipe.drain()} == {os.getpid()}
+
+
 def test_another_thread_keeps_the_work_in_this_process() -> None:
     stop = threading.Event()
     t = threading.Thread(target=stop.wait)
@@ -89,6 +127,14 @@ def test_a_forked_first_pass_writes_byte_for_byte_what_a_serial_one_writes(
             for i in range(300)]
     rows = [[v.replace(tzinfo=None) if hasattr(v, "tzinfo") and v.tzinfo else v for v in r]
             for r in rows]
+    forks: list[int] = []
+    real_pool = multiprocessing.context.ForkContext.Pool
+
+    def counting_pool(self: object, *args: object, **kwargs: object) -> object:
+        forks.append(1)
+        return real_pool(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", counting_pool)
     results = {}
     for mode in ("serial", "forked"):
         root = tmp_path / mode
@@ -101,9 +147,12 @@ def test_a_forked_first_pass_writes_byte_for_byte_what_a_serial_one_writes(
         else:
             monkeypatch.setattr(fanout, "MIN_ITEMS", 200)
             monkeypatch.setattr(fanout, "workers_available", lambda force=False: 2)
+        forks.clear()
         result = run_pass(cfg, now=NOW, env={})
         assert result.exit_code == 0, result.to_json()
         assert len(result.registered) == 300
+        # Serial: no worker at all; forked: the renderers and the archive writers.
+        assert len(forks) == (0 if mode == "serial" else 2)
         with Ledger(cfg.storage.ledger_path) as led:
             outbox = [(m.message_id, m.eml) for m in led.messages()]
         results[mode] = (_files(root / "arsip", root) | _files(root / "outbox", root), outbox,
