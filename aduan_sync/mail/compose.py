@@ -28,6 +28,7 @@ from datetime import datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 from aduan_sync import __version__
 from aduan_sync.config import is_valid_email
@@ -417,27 +418,11 @@ def compose_bytes(
     return b"".join(["\r\n".join(head).encode("ascii"), text, delimiter, _qp(rendered.html), end])
 
 
-def build_email(
-    rendered: Rendered,
-    *,
-    sender: str,
-    sender_name: str,
-    to: Sequence[tuple[str, str]],
-    cc: Sequence[tuple[str, str]] = (),
-    reply_to: str | None = None,
-    message_id: str,
-    date: datetime,
-    in_reply_to: str | None = None,
-    auto_submitted: bool = True,
-) -> EmailMessage:
-    """`compose_bytes` parsed back into an `EmailMessage`, for callers that want to inspect or
-    hand over a message object; `bytes()` of it gives the same bytes back."""
-    data = compose_bytes(
-        rendered, sender=sender, sender_name=sender_name, to=to, cc=cc, reply_to=reply_to,
-        message_id=message_id, date=date, in_reply_to=in_reply_to,
-        auto_submitted=auto_submitted,
-    )
-    msg = email.message_from_bytes(data, policy=_PARSE_POLICY)
+def build_email(rendered: Rendered, **options: Any) -> EmailMessage:
+    """`compose_bytes(rendered, **options)` parsed back into an `EmailMessage`, for callers
+    that want to inspect or hand over a message object; `bytes()` of it gives the same bytes
+    back. Takes exactly `compose_bytes`'s keyword arguments."""
+    msg = email.message_from_bytes(compose_bytes(rendered, **options), policy=_PARSE_POLICY)
     assert isinstance(msg, EmailMessage)  # the policy's message factory
     return msg
 
