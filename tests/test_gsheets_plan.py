@@ -133,6 +133,20 @@ def test_chunks_stay_under_the_byte_limit_as_requests_encodes_them():
     assert gp.chunk([], 10_000) == []
 
 
+def test_request_bodies_are_built_from_parts_encoded_once_and_stay_under_the_limit():
+    parts = ({"range": f"A{i}", "values": [["é🙂" * 60, "=1+1"]]} for i in range(200))
+    fields = {"valueInputOption": "RAW", "includeValuesInResponse": False}
+    bodies = [gp.json_body(fields, "data", g) for g in gp.encoded_groups(parts, 20_000)]
+    assert len(bodies) > 1 and all(len(b) <= 20_000 for b in bodies)
+    decoded = [json.loads(b) for b in bodies]
+    assert all(d["valueInputOption"] == "RAW" and d["includeValuesInResponse"] is False
+               for d in decoded)
+    data = [part for d in decoded for part in d["data"]]
+    assert [part["range"] for part in data] == [f"A{i}" for i in range(200)]
+    assert data[0]["values"] == [["é🙂" * 60, "=1+1"]]
+    assert json.loads(gp.json_body({}, "requests", [])) == {"requests": []}
+
+
 def test_update_cells_writes_string_values_so_nothing_becomes_a_formula():
     (req,) = gp.update_cells(7, [gp.Block(1, 2, [["=1+1", ""]])])
     assert req["updateCells"]["rows"][0]["values"] == [

@@ -18,6 +18,8 @@ an HTTPS proxy nothing needs changing here: `HTTPS_PROXY` and `REQUESTS_CA_BUNDL
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
 import random
 import time
@@ -330,21 +332,28 @@ class GoogleSheetSource:
         rekap_block = [gp.Block(0, 0, rekap_rows)] if rekap_rows else []
         if grow:
             assert rekap_tab is not None or not rekap
-            parts = gp.update_cells(ws.sheet_id, gp.blocks(plan.cells, allow_gaps=False))
-            if rekap_tab is not None:
-                parts += gp.update_cells(rekap_tab.sheet_id, rekap_block)
-            groups = gp.chunk(parts, self.max_write_bytes) or [[]]
-            groups[0][:0] = grow  # dimensions first: cells beyond the old grid need them
-            for group in groups:
-                self.http.call("POST", f"{self.base}{self.spreadsheet_id}:batchUpdate",
-                               json={"requests": group})
+            parts = itertools.chain(
+                gp.update_cells(ws.sheet_id, gp.blocks(plan.cells, allow_gaps=False)),
+                gp.update_cells(rekap_tab.sheet_id, rekap_block) if rekap_tab else ())
+            # Dimensions first, in the first request: cells beyond the old grid need them.
+            first = [json.dumps(r) for r in grow]
+            for n, group in enumerate(gp.encoded_groups(parts, self.max_write_bytes)):
+                self._post(":batchUpdate", {}, "requests", first + group if n == 0 else group)
+                first = []
+            if first:  # only the grid changed
+                self._post(":batchUpdate", {}, "requests", first)
             return
-        data = gp.value_ranges(ws.title, gp.blocks(plan.cells, allow_gaps=True))
-        data += gp.value_ranges(REKAP_SHEET, rekap_block)
-        for group in gp.chunk(data, self.max_write_bytes):
-            self.http.call("POST", f"{self.base}{self.spreadsheet_id}/values:batchUpdate",
-                           json={"valueInputOption": "RAW", "data": group,
-                                 "includeValuesInResponse": False})
+        data = itertools.chain(gp.value_ranges(ws.title, gp.blocks(plan.cells, allow_gaps=True)),
+                               gp.value_ranges(REKAP_SHEET, rekap_block))
+        for group in gp.encoded_groups(data, self.max_write_bytes):
+            self._post("/values:batchUpdate", {"valueInputOption": "RAW",
+                                               "includeValuesInResponse": False}, "data", group)
+
+    def _post(self, path: str, fields: dict[str, Any], key: str, encoded: list[str]) -> None:
+        """One write request whose parts are already JSON (`gsheets_plan.encoded_groups`)."""
+        self.http.call("POST", f"{self.base}{self.spreadsheet_id}{path}",
+                       data=gp.json_body(fields, key, encoded),
+                       headers={"Content-Type": "application/json"})
 
     def _explain(self, status: int, reason: str, message: str) -> str:
         """An Indonesian message that tells the office worker what to do."""

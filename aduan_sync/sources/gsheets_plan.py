@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -285,19 +285,20 @@ def blocks(cells: Iterable[CellWrite], *, allow_gaps: bool) -> list[Block]:
     return out
 
 
-def value_ranges(title: str, parts: Iterable[Block]) -> list[dict[str, Any]]:
-    """`data` entries of a `values.batchUpdate`."""
-    return [
+def value_ranges(title: str, parts: Iterable[Block]) -> Iterator[dict[str, Any]]:
+    """`data` entries of a `values.batchUpdate`, one block at a time."""
+    return (
         {"range": a1_box(title, b.row, b.col, len(b.values), len(b.values[0])),
          "majorDimension": "ROWS", "values": b.values}
         for b in parts
-    ]
+    )
 
 
-def update_cells(sheet_id: int, parts: Iterable[Block]) -> list[dict[str, Any]]:
-    """`updateCells` requests (blocks without gaps). `stringValue` is stored as typed text:
-    a citizen's `=HYPERLINK(...)` never becomes a formula, as with valueInputOption=RAW."""
-    return [
+def update_cells(sheet_id: int, parts: Iterable[Block]) -> Iterator[dict[str, Any]]:
+    """`updateCells` requests (blocks without gaps), one block at a time. `stringValue` is
+    stored as typed text: a citizen's `=HYPERLINK(...)` never becomes a formula, as with
+    valueInputOption=RAW."""
+    return (
         {"updateCells": {
             "start": {"sheetId": sheet_id, "rowIndex": b.row, "columnIndex": b.col},
             # An empty CellData under the field mask clears the cell (as "" does with RAW).
@@ -307,19 +308,40 @@ def update_cells(sheet_id: int, parts: Iterable[Block]) -> list[dict[str, Any]]:
             "fields": "userEnteredValue",
         }}
         for b in parts
-    ]
+    )
 
 
-def chunk(items: Sequence[dict[str, Any]], limit: int, overhead: int = 1024) -> list[list[dict]]:
-    """Split request parts into groups whose JSON stays under `limit` bytes each."""
-    groups: list[list[dict[str, Any]]] = [[]]
+def encoded_groups(items: Iterable[Mapping[str, Any]], limit: int,
+                   overhead: int = 1024) -> Iterator[list[str]]:
+    """Request parts as JSON text, in groups whose body stays under `limit` bytes each.
+
+    Each part is encoded once, as it comes: the request body is these texts joined, so a
+    write of 50,000 rows never holds all its parts as objects, nor encodes them twice (once
+    to measure, once to send). ASCII-only (`ensure_ascii`, as `requests` encodes), so a
+    text's length is its size in bytes (an emoji is 12)."""
+    group: list[str] = []
     size = overhead
     for item in items:
-        # requests encodes with ensure_ascii, so measure the same way (an emoji is 12 bytes).
-        n = len(json.dumps(item).encode()) + 2
-        if groups[-1] and size + n > limit:
-            groups.append([])
-            size = overhead
-        groups[-1].append(item)
+        text = json.dumps(item)
+        n = len(text) + 2
+        if group and size + n > limit:
+            yield group
+            group, size = [], overhead
+        group.append(text)
         size += n
-    return groups if groups[0] else []
+    if group:
+        yield group
+
+
+def chunk(items: Iterable[Mapping[str, Any]], limit: int,
+          overhead: int = 1024) -> list[list[dict[str, Any]]]:
+    """Split request parts into groups whose JSON stays under `limit` bytes each."""
+    return [[json.loads(text) for text in group]
+            for group in encoded_groups(items, limit, overhead)]
+
+
+def json_body(fields: Mapping[str, Any], key: str, encoded: Sequence[str]) -> bytes:
+    """A JSON request body: `fields`, and under `key` the list of already encoded parts."""
+    head = json.dumps(dict(fields))[:-1]
+    sep = ", " if fields else ""
+    return f'{head}{sep}"{key}": [{", ".join(encoded)}]}}'.encode("ascii")
