@@ -108,6 +108,11 @@ class DriveUnavailableError(AduanSyncError):
     refused, Drive API disabled): downloads stop until the next pass."""
 
 
+def files_url(endpoint: str = "") -> str:
+    """Drive v3 `files/` under `endpoint` (`[source] drive_endpoint`, else Google's)."""
+    return f"{(endpoint or DRIVE_ENDPOINT).rstrip('/')}/drive/v3/files/"
+
+
 class DriveClient:
     """Drive API v3 `files.get` (metadata, alone or batched, and `alt=media` with `Range`)
     over `http`. One client per thread: see `ThreadClients`."""
@@ -116,7 +121,7 @@ class DriveClient:
                  refresh_lock: threading.Lock | None = None) -> None:
         self.http = http
         self.root = (endpoint or DRIVE_ENDPOINT).rstrip("/")
-        self.base = f"{self.root}/drive/v3/files/"
+        self.base = files_url(endpoint)
         self.share_with = share_with
         self.refresh_lock = refresh_lock or threading.Lock()
 

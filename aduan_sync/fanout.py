@@ -36,22 +36,50 @@ CHUNK = 100
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
-
 class _Failed:
     """What a worker sends back for an item that raised."""
 
-# The work of the current `map_ordered`, inherited by the forked workers (never pickled).
+
+# The work of the current `map_ordered` or `Pipeline`, inherited by the forked workers (never
+# pickled): the function, and for `map_ordered` the items too.
 _JOB: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
 
 def workers_available(force: bool = False) -> int:
     """Worker processes `map_ordered` would start (0: it runs in the calling process)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if (cores or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if hasattr(os, "sched_getaffinity"):
+        cores = len(os.sched_getaffinity(0))
+    else:
+        cores = os.cpu_count() or 1
+    if cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     if threading.active_count() > 1 and not force:
         return 0
-    return int(cores or 1)
+    return cores
+
+
+def _fork_pool(fn: Callable[[Any], Any], items: Sequence[Any], workers: int, expected: int,
+               min_items: int | None) -> Any:
+    """A pool of `workers` forked now, each holding (`fn`, `items`); None when `expected`
+    items are too few to pay for it. Forked at once, not at the first `next()`: the caller
+    may start a thread in between."""
+    if workers == 0 or expected < (MIN_ITEMS if min_items is None else min_items):
+        return None
+    global _JOB
+    _JOB = (fn, items)
+    try:
+        return multiprocessing.get_context("fork").Pool(workers, _worker_start, (os.getpid(),))
+    finally:
+        _JOB = None
+
+
+def _attempt(fn: Callable[[Any], Any], item: Any) -> Any:
+    """`fn(item)` in a worker; a failure goes back as `_Failed`: a worker's exception is not
+    pickled back (ours carry extra fields), the parent runs the item again and raises it."""
+    try:
+        return fn(item)
+    except Exception:  # noqa: BLE001 - re-run in the parent, which raises it properly
+        return _Failed()
 
 
 def map_ordered(fn: Callable[[T], R], items: Sequence[T], *, force: bool = False,
@@ -61,18 +89,9 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], *, force: bool = False
     `force` forks even with other threads running (tests only: their server threads are
     never touched by the workers).
     """
-    workers = workers_available(force)
-    if workers == 0 or len(items) < (MIN_ITEMS if min_items is None else min_items):
+    pool = _fork_pool(fn, items, workers_available(force), len(items), min_items)
+    if pool is None:
         return (fn(x) for x in items)
-    global _JOB
-    _JOB = (fn, items)
-    try:
-        # The workers fork here, not at the first `next()` (the caller may start a thread
-        # in between), and take their copy of the job with them.
-        pool = multiprocessing.get_context("fork").Pool(workers, _worker_start,
-                                                        (os.getpid(),))
-    finally:
-        _JOB = None
     return _results(pool, fn, items)
 
 
@@ -81,8 +100,7 @@ def _results(pool: Any, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]
     with pool:
         for (start, _), part in zip(bounds, pool.imap(_run_chunk, bounds), strict=True):
             for offset, result in enumerate(part):
-                # A worker's exception is not pickled back (ours carry extra fields): the
-                # item runs again here and raises, or answers, as a plain loop would.
+                # Failed in a worker: here, raising (or answering) as a plain loop would.
                 yield fn(items[start + offset]) if isinstance(result, _Failed) else result
 
 
@@ -102,13 +120,7 @@ def _worker_start(parent: int) -> None:
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
     assert _JOB is not None
     fn, items = _JOB
-    out: list[Any] = []
-    for i in range(*bounds):
-        try:
-            out.append(fn(items[i]))
-        except Exception:  # noqa: BLE001 - re-run in the parent, which raises it properly
-            out.append(_Failed())
-    return out
+    return [_attempt(fn, items[i]) for i in range(*bounds)]
 
 
 class Pipeline(Generic[T, R]):
@@ -125,17 +137,8 @@ class Pipeline(Generic[T, R]):
     def __init__(self, fn: Callable[[T], R], *, expected: int, force: bool = False,
                  min_items: int | None = None) -> None:
         self.fn = fn
-        self._pool: Any = None
         self._queue: deque[tuple[list[T], Any]] = deque()
-        workers = workers_available(force)
-        if workers and expected >= (MIN_ITEMS if min_items is None else min_items):
-            global _JOB
-            _JOB = (fn, ())
-            try:
-                self._pool = multiprocessing.get_context("fork").Pool(
-                    workers, _worker_start, (os.getpid(),))
-            finally:
-                _JOB = None
+        self._pool: Any = _fork_pool(fn, (), workers_available(force), expected, min_items)
 
     @property
     def forked(self) -> bool:
@@ -176,7 +179,4 @@ class Pipeline(Generic[T, R]):
 
 def _run_one(item: Any) -> Any:
     assert _JOB is not None
-    try:
-        return _JOB[0](item)
-    except Exception:  # noqa: BLE001 - re-run in the parent, which raises it properly
-        return _Failed()
+    return _attempt(_JOB[0], item)

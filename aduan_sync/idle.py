@@ -80,7 +80,7 @@ def is_idle(state: IdleState | None, ledger: Ledger, now: datetime, *, digest: s
         return False
     if not ((digest and digest == state.digest) or (version and version == state.version)):
         return False
-    if ledger.pending_messages(now) or ledger.has_unarchived():
+    if ledger.pending_messages(now, bodies=False) or ledger.has_unarchived():
         return False  # left by a pass that died: the full pass finishes its work
     return not ledger.attachments(statuses=("pending",))
 

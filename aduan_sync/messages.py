@@ -25,6 +25,9 @@ from aduan_sync.model import format_sheet_datetime
 
 _ENVIRONMENTS: dict[Path, jinja2.Environment] = {}
 
+#: A complaint with its recorded files (`Messenger.with_files`).
+WithFiles = tuple[Complaint, list[dict[str, Any]]]
+
 #: Complaints listed per section of the daily digest (answers to post are always all listed).
 DIGEST_MAX = 100
 
@@ -173,13 +176,23 @@ class Messenger:
             out.append(self.message(c, kind, [(c.answers.get("name", ""), email)], now))
         return out
 
+    def with_files(self, complaints: Sequence[Complaint]) -> list[WithFiles]:
+        """Each complaint with its files as its mail lists them, looked up now: rendering
+        workers (`fanout`) may not read the ledger themselves."""
+        lookup = self.attachments_of
+        return [(c, lookup(c.id) if lookup else []) for c in complaints]
+
+    def for_new_with_files(self, item: WithFiles, now: datetime,
+                           *, staff_only: bool = False) -> list[QueuedMessage]:
+        """`for_new_complaint` for a complaint from `with_files`, without the ledger."""
+        c, files = item
+        local = replace(self, attachments_of=lambda _cid: files)
+        return local.for_new_complaint(c, now, staff_only=staff_only)
+
     def for_new_complaints(self, complaints: Sequence[Complaint], now: datetime,
                            *, staff_only: bool = False) -> Iterator[list[QueuedMessage]]:
         """`for_new_complaint` for each complaint, in order; a large batch is rendered on
-        every core (`fanout`). The workers may not read the ledger, so each complaint's
-        files are looked up here first."""
-        lookup = self.attachments_of
-        files = {c.id: lookup(c.id) for c in complaints} if lookup else {}
-        local = replace(self, attachments_of=lambda cid: files.get(cid, []))
+        every core (`fanout`)."""
         return fanout.map_ordered(
-            lambda c: local.for_new_complaint(c, now, staff_only=staff_only), complaints)
+            lambda item: self.for_new_with_files(item, now, staff_only=staff_only),
+            self.with_files(complaints))

@@ -254,8 +254,8 @@ class _Pass:
         if not digest or r.errors or r.mail_retry or r.attachments_pending:
             idle.forget(self.ledger)
             return
-        retries = [m.next_attempt_at for m in self.ledger.pending_messages(datetime.max.replace(
-            tzinfo=self.tz))]
+        retries = [m.next_attempt_at for m in self.ledger.pending_messages(
+            datetime.max.replace(tzinfo=self.tz), bodies=False)]
         until = idle.next_event(complaints, self.cal, self.cfg.reminders, self.now, retries)
         idle.save(self.ledger, idle.IdleState(digest, until, r.rows, r.problems, version))
 

@@ -23,15 +23,13 @@ from aduan_sync.duplicates import DuplicateFinder
 from aduan_sync.ledger import Complaint, Ledger, QueuedMessage
 from aduan_sync.lifecycle import Review, add_note, can_move
 from aduan_sync.mail.render import KIND_LABELS
-from aduan_sync.messages import Messenger
+from aduan_sync.messages import Messenger, WithFiles
 from aduan_sync.model import CATEGORY_LAINNYA, Status
 from aduan_sync.register import format_register
 from aduan_sync.reminders import Overdue, digest_lists
 
 Classifier = Callable[[Answers, str | None], tuple[str, str, str, list[str], str]]
 
-#: A new complaint handed to the renderers, with its files as its mail lists them.
-NewItem = tuple[Complaint, list[dict[str, Any]]]
 #: New complaints handed to the renderers at a time while registering.
 RENDER_BATCH = 200
 
@@ -48,7 +46,7 @@ class Recorder:
         self.messenger, self.cal, self.now = messenger, cal, now
         self.queued = 0
         self._new: list[Complaint] = []
-        self._pipe: fanout.Pipeline[NewItem, list[QueuedMessage]] | None = None
+        self._pipe: fanout.Pipeline[WithFiles, list[QueuedMessage]] | None = None
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -105,8 +103,9 @@ class Recorder:
                    completeness=c.completeness)
         self.event(c, "status_changed", old=Status.TERDAFTAR.value, new=c.status,
                    cause="klasifikasi")
+        assert self._pipe is not None, "register and queue_new run inside rendering()"
         self._new.append(c)  # its messages: rendered aside (`rendering`), queued in order
-        if self._pipe is not None and len(self._new) >= RENDER_BATCH:
+        if len(self._new) >= RENDER_BATCH:
             self._submit_new(self._pipe)
         dupes.add(reg, new.answers, new.submitted_at)
         return c
@@ -127,28 +126,21 @@ class Recorder:
     def queue_new(self) -> None:
         """SOP steps 3–4 for the complaints `register` took: render (what `rendering` has
         not yet) and queue their messages, in register order."""
-        if self._pipe is not None:
-            self._submit_new(self._pipe)
-            self._queue_rendered(self._pipe.drain())
-            return
-        with fanout.Pipeline(self._render_new, expected=len(self._new)) as pipe:
-            self._submit_new(pipe)
-            self._queue_rendered(pipe.drain())
+        assert self._pipe is not None, "register and queue_new run inside rendering()"
+        self._submit_new(self._pipe)
+        self._queue_rendered(self._pipe.drain())
 
-    def _submit_new(self, pipe: fanout.Pipeline[NewItem, list[QueuedMessage]]) -> None:
-        """Hand the complaints registered since the last batch to the renderers, with their
-        files (workers may not read the ledger), and queue what is already rendered."""
+    def _submit_new(self, pipe: fanout.Pipeline[WithFiles, list[QueuedMessage]]) -> None:
+        """Hand the complaints registered since the last batch to the renderers, and queue
+        what is already rendered."""
         batch, self._new = self._new, []
-        lookup = self.messenger.attachments_of
-        pipe.submit([(c, lookup(c.id) if lookup else []) for c in batch])
+        pipe.submit(self.messenger.with_files(batch))
         self._queue_rendered(pipe.ready())
 
-    def _render_new(self, item: NewItem) -> list[QueuedMessage]:
-        c, files = item
-        m = dataclasses.replace(self.messenger, attachments_of=lambda _cid: files)
-        return m.for_new_complaint(c, self.now)
+    def _render_new(self, item: WithFiles) -> list[QueuedMessage]:
+        return self.messenger.for_new_with_files(item, self.now)
 
-    def _queue_rendered(self, rendered: Iterable[tuple[NewItem, list[QueuedMessage]]]) -> None:
+    def _queue_rendered(self, rendered: Iterable[tuple[WithFiles, list[QueuedMessage]]]) -> None:
         for (c, _), msgs in rendered:
             for msg in msgs:
                 self.queue(msg, c)

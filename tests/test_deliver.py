@@ -317,7 +317,8 @@ def test_unexpected_transport_bug_propagates_and_leaves_one_message_sending(
         def send(self, msg: EmailMessage, recipients: Sequence[str]) -> Refused:
             raise TypeError("bug")
 
-        def send_raw(self, eml: bytes, message_id: str, recipients: Sequence[str]) -> Refused:
+        def send_raw(self, eml: bytes, message_id: str, recipients: Sequence[str], *,
+                     durable: bool = True) -> Refused:
             raise TypeError("bug")
 
     queue(ledger, 1)

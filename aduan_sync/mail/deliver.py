@@ -249,10 +249,7 @@ def _deliver_one(
 
 def _send(transport: Transport, entry: OutboxEntry) -> dict[str, str]:
     """Send the stored bytes: what was rendered when the message was queued, never re-rendered.
-    A transport that can take them as they are (the outbox folder) skips parsing them."""
-    send_raw = getattr(transport, "send_raw", None)
-    if send_raw is not None:
-        return dict(send_raw(entry.eml, entry.message_id, entry.recipients))
+    (The outbox folder, which takes them as they are, goes by `_deliver_batches`.)"""
     msg = email.message_from_bytes(entry.eml, policy=email.policy.SMTP)
     assert isinstance(msg, EmailMessage)  # the SMTP policy's message factory
     return dict(transport.send(msg, entry.recipients))

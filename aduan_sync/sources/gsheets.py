@@ -32,7 +32,7 @@ from google.auth.transport.requests import AuthorizedSession
 
 from aduan_sync.config import Config
 from aduan_sync.defaults import RESPONSE_SHEET_NAMES, SHEET_VERSION_RETRY_SECONDS
-from aduan_sync.drive import DRIVE_ENDPOINT
+from aduan_sync.drive import files_url
 from aduan_sync.errors import SourcePermanentError
 from aduan_sync.google_auth import GoogleCredentials, load_credentials, scopes_for
 from aduan_sync.google_http import GoogleHttp, GooglePermanentError, GoogleTransientError
@@ -133,9 +133,8 @@ class GoogleSheetSource:
         a short retry) leaves the token empty: the pass then reads the sheet as always."""
         http = self.drive_http
         before = http.requests
-        url = f"{(self.cfg.source.drive_endpoint or DRIVE_ENDPOINT).rstrip('/')}/drive/v3/files/"
         try:
-            data = http.call("GET", url + self.spreadsheet_id,
+            data = http.call("GET", files_url(self.cfg.source.drive_endpoint) + self.spreadsheet_id,
                              params={"fields": _VERSION_FIELDS,
                                      "supportsAllDrives": "true"}).json()
         except (GooglePermanentError, GoogleTransientError) as e:
