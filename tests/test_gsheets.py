@@ -11,6 +11,7 @@ import pytest
 from aduan_sync.headers import map_headers
 from aduan_sync.identity import row_anchors
 from aduan_sync.sources.base import CellUpdate, Source, WriteBatch
+from aduan_sync.sources.gsheets import MAX_WRITE_BYTES
 from tests.fakegoogle.fake import FakeGoogle
 from tests.fakegoogle.forms import FORM_HEADERS, form_row, form_rows
 from tests.fakegoogle.passes import (
@@ -24,6 +25,7 @@ from tests.fakegoogle.passes import (
     register_all,
     run_pass,
 )
+from tests.fakegoogle.server import MAX_BODY_BYTES
 from tests.fakegoogle.support import SA_EMAIL
 from tests.fakegoogle.values import Formula
 
@@ -90,14 +92,15 @@ def test_only_the_timestamp_column_becomes_datetime(fake_google, google_config):
 
 
 @pytest.mark.parametrize("n", [1, 100, 2000])
-def test_a_busy_pass_costs_at_most_four_requests_whatever_the_rows(
+def test_a_busy_pass_costs_a_few_requests_whatever_the_rows(
     fake_google, google_config, n
 ):
     sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(n))
     cfg = google_config(sid)
-    # First pass: worker columns are added and the grid (as narrow as the form) widened.
+    # First pass: worker columns are added and the grid (as narrow as the form) widened
+    # first, in its own request.
     requests, result = run_pass(cfg)
-    assert requests <= 4 and fake_google.count() == requests
+    assert requests == 5 and fake_google.count() == requests
     assert result.written == 3 * n and not result.skipped
     # Second pass: n more responses arrive; written with values.batchUpdate, RAW.
     fake_google.append_rows(sid, form_rows(n, first=n))
@@ -112,14 +115,15 @@ def test_a_busy_pass_costs_at_most_four_requests_whatever_the_rows(
     assert all(r[REGISTER] == number_for(r["Nama Lengkap"]) for r in records)
 
 
-def test_widening_the_grid_rides_in_the_single_write_request(fake_google, google_config):
+def test_widening_the_grid_is_one_small_request_before_the_values(fake_google, google_config):
     sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(2))
     assert fake_google.sheet(sid).col_count == len(FORM_HEADERS)
     run_pass(google_config(sid))
     writes = fake_google.requests("sheets.*Update")
-    assert [w.endpoint for w in writes] == ["sheets.batchUpdate"]
+    assert [w.endpoint for w in writes] == ["sheets.batchUpdate", "sheets.values.batchUpdate"]
     kinds = [next(iter(r)) for r in json.loads(writes[0].body)["requests"]]
-    assert kinds[0] == "appendDimension" and set(kinds[1:]) == {"updateCells"}
+    assert set(kinds) == {"appendDimension"}
+    assert json.loads(writes[1].body)["valueInputOption"] == "RAW"
     assert fake_google.values(sid)[0][len(FORM_HEADERS):][:1] == [REGISTER]
 
 
@@ -248,21 +252,35 @@ def test_headers_already_in_the_sheet_are_not_added_again(fake_google, google_co
     assert fake_google.values(sid)[0][len(FORM_HEADERS):] == [" nomor  register ", STATUS]
 
 
-def test_a_large_write_is_split_into_requests_of_at_most_2_mb(fake_google, google_config):
+@pytest.mark.parametrize("limit", [2_000_000, None])
+def test_a_large_write_is_split_only_beyond_the_size_limit(fake_google, google_config, limit):
     n = 5000
     sid = fake_google.add_spreadsheet([*FORM_HEADERS, NOTE], form_rows(n))
-    src = make_source(google_config(sid))
+    src = make_source(google_config(sid), **({"max_write_bytes": limit} if limit else {}))
     snap = src.read()
     hmap = map_headers(snap.headers)
     notes = {a: f"Catatan {i}: " + "lengkap dan jelas; " * 25 for i, a in
              enumerate(row_anchors(hmap, snap.rows))}
     result = src.write(WriteBatch(updates=[CellUpdate(a, NOTE, t, "") for a, t in notes.items()]))
     writes = fake_google.requests("sheets.values.batchUpdate")
-    assert result.written == n and len(writes) >= 2
-    assert all(w.body_size <= 2_000_000 for w in writes)
-    assert sum(w.body_size for w in writes) > 2_000_000
+    total = sum(w.body_size for w in writes)
+    assert result.written == n and 2_000_000 < total < MAX_WRITE_BYTES
+    # Split at the given limit; by default (9 MB, under Google's 10 MiB) one request.
+    assert len(writes) == (1 if limit is None else -(-total // limit))
+    assert all(w.body_size <= (limit or MAX_WRITE_BYTES) for w in writes)
     stored = [r[NOTE] for r in fake_google.records(sid)]
     assert stored == list(notes.values())
+
+
+def test_a_body_over_google_s_limit_is_refused_as_google_does(fake_google, google_config):
+    sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(1))
+    src = make_source(google_config(sid))
+    body = json.dumps({"valueInputOption": "RAW", "data": [
+        {"range": "A2", "values": [["x" * (MAX_BODY_BYTES + 1)]]}]}).encode()
+    answer = src.http.session.post(f"{src.base}{sid}/values:batchUpdate", data=body,
+                                   headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert "Request payload size exceeds the limit: 10485760" in answer.json()["error"]["message"]
 
 
 def test_the_full_sheet_url_is_accepted_as_spreadsheet_id(fake_google, google_config):
@@ -295,9 +313,10 @@ def test_without_a_known_name_the_first_sheet_with_a_timestamp_column_is_used(
     snap = src.read()
     assert snap.worksheet == "Data 'Aduan' 2026" and len(snap.rows) == 2
     assert snap.requests == 3 and fake_google.counts()["sheets.values.batchGet"] == 1
-    # The choice is remembered: writing costs no further look-up.
+    # The choice is remembered: writing costs no further look-up (re-read, widen, write).
     result = src.write(register_all(snap, src.cfg))
-    assert result.requests == 2 and result.written == 6
+    assert result.requests == 3 and result.written == 6
+    assert fake_google.counts()["sheets.values.batchGet"] == 1
 
 
 def test_a_configured_worksheet_that_does_not_exist_names_the_ones_that_do(
@@ -356,16 +375,21 @@ def test_the_rekap_tab_is_read_in_the_same_request_as_the_responses(fake_google,
 
 
 @pytest.mark.parametrize("widen", [True, False])
-def test_a_missing_rekap_tab_is_created_within_the_single_write(fake_google, google_config,
-                                                                 widen):
+def test_a_missing_rekap_tab_is_created_in_the_request_that_widens_the_grid(
+    fake_google, google_config, widen
+):
     headers = FORM_HEADERS if widen else [*FORM_HEADERS, REGISTER, STATUS, CATEGORY]
     sid = fake_google.add_spreadsheet(headers, form_rows(3))
     src = make_source(google_config(sid))
     snap = src.read()
     batch = register_all(snap, src.cfg)
     result = src.write(WriteBatch(batch.add_headers, batch.updates, rekap=REKAP))
-    assert snap.requests + result.requests == 4
-    assert fake_google.count("sheets.*Update") == 1
+    assert snap.requests + result.requests == 5
+    assert [w.endpoint for w in fake_google.requests("sheets.*Update")] == [
+        "sheets.batchUpdate", "sheets.values.batchUpdate"]
+    grow = [next(iter(r)) for r in json.loads(fake_google.requests("sheets.batchUpdate")[0].body)[
+        "requests"]]
+    assert grow[-1] == "addSheet" and set(grow[:-1]) <= {"appendDimension"}
     assert fake_google.values(sid, "Rekap") == [["REKAP ADUAN MASYARAKAT"], *REKAP[1:3],
                                                 ["=SUM(A1)"]]
     assert not isinstance(fake_google.values(sid, "Rekap")[3][0], Formula)
@@ -381,7 +405,7 @@ def test_a_shorter_rekap_clears_the_rows_left_below_and_grows_the_tab_when_longe
     src = make_source(google_config(sid))
     src.read()
     shorter = [["baru", "", ""], ["", "", ""], ["", "", ""], ["", "", ""], ["", "", ""]]
-    assert src.write(WriteBatch(rekap=shorter)).requests == 2
+    assert src.write(WriteBatch(rekap=shorter)).requests == 3  # re-read, widen, values
     assert fake_google.values(sid, "Rekap") == [["baru"]]
     longer = [[f"baris {i}", "x", "y"] for i in range(8)]
     src.read()

@@ -111,17 +111,18 @@ def test_plan_skips_a_cell_a_staff_member_changed_and_keeps_the_last_of_duplicat
 def test_blocks_merge_consecutive_rows_with_the_same_columns():
     cells = [gp.CellWrite(r, c, f"{r}{c}") for r in (5, 6, 7, 9) for c in (3, 4)]
     cells.append(gp.CellWrite(6, 8, "gap"))
-    gapped = gp.blocks(cells, allow_gaps=True)
+    gapped = gp.blocks(cells)
     assert [(b.row, b.col, len(b.values), len(b.values[0])) for b in gapped] == [
         (5, 3, 1, 2), (7, 3, 1, 2), (9, 3, 1, 2), (6, 3, 1, 6)]
     assert gapped[3].values == [["63", "64", None, None, None, "gap"]]
-    runs = gp.blocks(cells, allow_gaps=False)
-    assert [(b.row, b.col, len(b.values)) for b in runs] == [(5, 3, 3), (9, 3, 1), (6, 8, 1)]
+    cells.append(gp.CellWrite(8, 3, "83"))
+    cells.append(gp.CellWrite(8, 4, "84"))
+    assert [(b.row, len(b.values)) for b in gp.blocks(cells)] == [(5, 1), (7, 3), (6, 1)]
 
 
 def test_blocks_never_exceed_the_row_limit():
     cells = [gp.CellWrite(r, 0, "x") for r in range(1, 1202)]
-    assert [len(b.values) for b in gp.blocks(cells, allow_gaps=True)] == [500, 500, 201]
+    assert [len(b.values) for b in gp.blocks(cells)] == [500, 500, 201]
 
 
 def test_chunks_stay_under_the_byte_limit_as_requests_encodes_them():
@@ -145,13 +146,6 @@ def test_request_bodies_are_built_from_parts_encoded_once_and_stay_under_the_lim
     assert [part["range"] for part in data] == [f"A{i}" for i in range(200)]
     assert data[0]["values"] == [["é🙂" * 60, "=1+1"]]
     assert json.loads(gp.json_body({}, "requests", [])) == {"requests": []}
-
-
-def test_update_cells_writes_string_values_so_nothing_becomes_a_formula():
-    (req,) = gp.update_cells(7, [gp.Block(1, 2, [["=1+1", ""]])])
-    assert req["updateCells"]["rows"][0]["values"] == [
-        {"userEnteredValue": {"stringValue": "=1+1"}}, {}]  # {} clears under the mask
-    assert req["updateCells"]["start"] == {"sheetId": 7, "rowIndex": 1, "columnIndex": 2}
 
 
 def test_grid_requests_grow_only_what_is_short_and_remember_it():

@@ -1,15 +1,16 @@
 """The Google Sheet source: the form's response sheet, read and written in a few requests.
 
-A pass costs at most 4 Sheets API requests whatever the number of rows: `spreadsheets.get`
+A pass costs a few Sheets API requests whatever the number of rows: `spreadsheets.get`
 (title, time zone, grid size; fields-masked), one `values.get` of the whole worksheet, and for
 a pass with something to write, one more `values.get` just before writing (rows are re-located
 by anchor, because staff sort, insert and delete rows meanwhile) and one write. Before them,
 one Drive `files.get` of the spreadsheet's `version` (`version()`): when it is the one the
 last clean pass saw, an idle pass stops there, at 1 request, without downloading the sheet.
-The write is a `values.batchUpdate` with `valueInputOption=RAW`; the first time worker columns
-do not fit the grid it is one `spreadsheets.batchUpdate` carrying `appendDimension` plus
-`updateCells`. Writes above ~2 MB (thousands of changed rows) are split into requests of at
-most 2 MB.
+The write is a `values.batchUpdate` with `valueInputOption=RAW` (a cell's text is stored as
+typed: a citizen's `=HYPERLINK(...)` never becomes a formula); the first time the worker
+columns (or the `Rekap` tab) do not fit the grid, one `spreadsheets.batchUpdate` widens the
+grid before it. Values travel as plain JSON arrays, about 4 bytes of overhead a cell: a first
+import of 50,000 rows is one write of a few MB. A write over `MAX_WRITE_BYTES` is split.
 
 `[source] api_endpoint` replaces `https://sheets.googleapis.com` (Sheets emulators, API
 gateways; the tests point it at a fake server); `token_uri` does the same for OAuth. Behind
@@ -44,8 +45,11 @@ from aduan_sync.sources.base import SheetSnapshot, SheetVersion, WriteBatch, Wri
 log = logging.getLogger(__name__)
 
 SHEETS_ENDPOINT = "https://sheets.googleapis.com"
-#: Largest write request body; Google advises keeping payloads under 2 MB.
-MAX_WRITE_BYTES = 2_000_000
+#: Largest write request body. Google's front end refuses bodies over 10,485,760 bytes
+#: ("Request payload size exceeds the limit"); the Sheets documentation recommends 2 MB for
+#: speed, which would split a first import into more requests under a per-minute quota. Only
+#: a first import of tens of thousands of rows comes near this.
+MAX_WRITE_BYTES = 9_000_000
 #: Drive's `version` "reflects every change made to the file on the server"; `modifiedTime`
 #: rides along so that a change of either one means a full read.
 _VERSION_FIELDS = "version,modifiedTime"
@@ -313,13 +317,14 @@ class GoogleSheetSource:
 
     def _send(self, meta: _Meta, ws: gp.Tab, plan: gp.WritePlan,
               rekap: list[list[str]] | None) -> None:
-        """One request: values.batchUpdate (RAW) when every cell fits its grid, else one
-        spreadsheets.batchUpdate that first widens the grid / adds the `Rekap` tab (so the
-        change costs no extra request), then writes the cells with updateCells."""
+        """The cells as one `values.batchUpdate` (RAW), split only beyond `max_write_bytes`.
+        When the worker columns or the `Rekap` tab do not fit the grid yet (a sheet's first
+        write), one small `spreadsheets.batchUpdate` widens it (or adds the tab) first: a kill
+        in between leaves only a wider grid, which the next pass writes into."""
         grow = gp.grid_requests(ws, 0, plan.width)
-        rekap_tab = meta.tab(REKAP_SHEET)
         if rekap:
             height, width = len(rekap), max(len(r) for r in rekap)
+            rekap_tab = meta.tab(REKAP_SHEET)
             if rekap_tab is None:
                 new_id = max((t.sheet_id for t in meta.sheets), default=0) + 1
                 rekap_tab = gp.Tab(new_id, REKAP_SHEET, height, width)
@@ -327,23 +332,12 @@ class GoogleSheetSource:
                 meta.sheets.append(rekap_tab)
             else:
                 grow += gp.grid_requests(rekap_tab, height, width)
-        rekap_rows: list[list[str | None]] = [list(r) for r in rekap or []]
-        rekap_block = [gp.Block(0, 0, rekap_rows)] if rekap_rows else []
         if grow:
-            assert rekap_tab is not None or not rekap
-            parts = itertools.chain(
-                gp.update_cells(ws.sheet_id, gp.blocks(plan.cells, allow_gaps=False)),
-                gp.update_cells(rekap_tab.sheet_id, rekap_block) if rekap_tab else ())
-            # Dimensions first, in the first request: cells beyond the old grid need them.
-            first = [json.dumps(r) for r in grow]
-            for n, group in enumerate(gp.encoded_groups(parts, self.max_write_bytes)):
-                self._post(":batchUpdate", {}, "requests", first + group if n == 0 else group)
-                first = []
-            if first:  # only the grid changed
-                self._post(":batchUpdate", {}, "requests", first)
-            return
-        data = itertools.chain(gp.value_ranges(ws.title, gp.blocks(plan.cells, allow_gaps=True)),
-                               gp.value_ranges(REKAP_SHEET, rekap_block))
+            self._post(":batchUpdate", {}, "requests", [json.dumps(r) for r in grow])
+        rekap_rows: list[list[str | None]] = [list(r) for r in rekap or []]
+        data = itertools.chain(
+            gp.value_ranges(ws.title, gp.blocks(plan.cells)),
+            gp.value_ranges(REKAP_SHEET, [gp.Block(0, 0, rekap_rows)] if rekap_rows else []))
         for group in gp.encoded_groups(data, self.max_write_bytes):
             self._post("/values:batchUpdate", {"valueInputOption": "RAW",
                                                "includeValuesInResponse": False}, "data", group)

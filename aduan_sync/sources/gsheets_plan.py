@@ -253,24 +253,17 @@ class Block:
     values: list[list[str | None]]
 
 
-def blocks(cells: Iterable[CellWrite], *, allow_gaps: bool) -> list[Block]:
-    """Group cells into few rectangles: one segment per row (gaps as None when allowed, else
-    one per contiguous run), then consecutive rows with the same segment merged."""
+def blocks(cells: Iterable[CellWrite]) -> list[Block]:
+    """Group cells into few rectangles: one segment per row (from its first to its last
+    cell, the gaps as None: left as they are), then consecutive rows with the same segment
+    merged."""
     by_row: dict[int, dict[int, str]] = {}
     for cell in cells:
         by_row.setdefault(cell.row, {})[cell.col] = cell.value
     segments: list[tuple[int, int, int, list[str | None]]] = []  # (c0, c1, row, values)
     for r, cols in by_row.items():
-        order = sorted(cols)
-        runs = [[order[0]]]
-        for c in order[1:]:
-            if allow_gaps or c == runs[-1][-1] + 1:
-                runs[-1].append(c)
-            else:
-                runs.append([c])
-        for run in runs:
-            c0, c1 = run[0], run[-1] + 1
-            segments.append((c0, c1, r, [cols.get(c) for c in range(c0, c1)]))
+        c0, c1 = min(cols), max(cols) + 1
+        segments.append((c0, c1, r, [cols.get(c) for c in range(c0, c1)]))
     segments.sort(key=lambda s: (s[0], s[1], s[2]))
     out: list[Block] = []
     prev: tuple[int, int, int] | None = None  # (c0, c1, last row) of the open block
@@ -290,23 +283,6 @@ def value_ranges(title: str, parts: Iterable[Block]) -> Iterator[dict[str, Any]]
     return (
         {"range": a1_box(title, b.row, b.col, len(b.values), len(b.values[0])),
          "majorDimension": "ROWS", "values": b.values}
-        for b in parts
-    )
-
-
-def update_cells(sheet_id: int, parts: Iterable[Block]) -> Iterator[dict[str, Any]]:
-    """`updateCells` requests (blocks without gaps), one block at a time. `stringValue` is
-    stored as typed text: a citizen's `=HYPERLINK(...)` never becomes a formula, as with
-    valueInputOption=RAW."""
-    return (
-        {"updateCells": {
-            "start": {"sheetId": sheet_id, "rowIndex": b.row, "columnIndex": b.col},
-            # An empty CellData under the field mask clears the cell (as "" does with RAW).
-            "rows": [{"values": [{"userEnteredValue": {"stringValue": v}} if v else {}
-                                 for v in row]}
-                     for row in b.values],
-            "fields": "userEnteredValue",
-        }}
         for b in parts
     )
 
