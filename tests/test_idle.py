@@ -17,6 +17,10 @@ from tests.fakegoogle.passes import make_source
 from tests.fakegoogle.support import FakeClock
 
 
+#: A second reporter, for a response that arrives while a pass runs.
+SECOND = dict(name="Budi Santoso", email="budi@example.com", nik=3313064501800002)
+
+
 def naive(row):
     return [v.replace(tzinfo=None) if hasattr(v, "tzinfo") and v.tzinfo else v for v in row]
 
@@ -241,3 +245,39 @@ def test_a_failed_version_ask_is_logged_once_at_info_then_at_debug(
     records = [r for r in caplog.records if getattr(r, "event", "") == "sheet_version_unknown"]
     assert [r.levelno for r in records] == [logging.INFO, logging.DEBUG]
     assert "Google Drive API belum diaktifkan" in records[0].getMessage()
+
+
+# -- a change made while a pass runs is never taken for the pass's own ----------------------
+
+def test_a_submission_during_a_pass_is_registered_by_the_next_google(fake_google,
+                                                                     google_config):
+    sid = fake_google.add_spreadsheet(FORM_HEADERS, [naive(form_row(at(2026, 11, 23, 8, 0),
+                                                                    ROAD))])
+    cfg = google_config(sid)
+    late = naive(form_row(at(2026, 11, 23, 8, 4), LIGHT, **SECOND))
+    # Arrives after the pass read the sheet, before its write-back re-reads it.
+    fake_google.before("sheets.values.get", 2, lambda f: f.append_rows(sid, [late]))
+    first = run_pass(cfg, now=at(2026, 11, 23, 8, 5), env={})
+    assert len(first.registered) == 1 and len(fake_google.values(sid)) == 3
+    second = run_pass(cfg, now=at(2026, 11, 23, 8, 10), env={})
+    assert not second.idle and len(second.registered) == 1, second.to_json()
+
+
+def test_a_submission_during_a_pass_is_registered_by_the_next_xlsx(cfg, workspace,
+                                                                   monkeypatch):
+    from aduan_sync.sources.xlsx import XlsxSource
+
+    path = book(workspace, form_row(at(2026, 11, 23, 8, 0), ROAD))
+    original = XlsxSource.write
+
+    def write_after_a_submission(self, batch):
+        edit_book(path, lambda ws: ws.append(naive(form_row(at(2026, 11, 23, 8, 4), LIGHT,
+                                                            **SECOND))))
+        monkeypatch.setattr(XlsxSource, "write", original)
+        return original(self, batch)
+
+    monkeypatch.setattr(XlsxSource, "write", write_after_a_submission)
+    first = run_pass(cfg, now=at(2026, 11, 23, 8, 5), env={})
+    assert len(first.registered) == 1
+    second = run_pass(cfg, now=at(2026, 11, 23, 8, 10), env={})
+    assert not second.idle and len(second.registered) == 1, second.to_json()

@@ -160,6 +160,7 @@ class GoogleSheetSource:
         when the worksheet must be found by its header: neither configured nor named like a
         form's)."""
         before = self.http.requests
+        self._snapshot = None  # a large sheet is never held twice
         meta = self._metadata()
         ws = self._worksheet(meta)
         self._sheet_gid = ws.sheet_id
@@ -206,9 +207,14 @@ class GoogleSheetSource:
         if plan.cells or rekap:
             self._send(meta, ws, plan, rekap)
         # What the next read will return, predicted from the re-read and what was written:
-        # lets the next pass recognise an unchanged sheet without a further request.
+        # lets the next pass recognise an unchanged sheet without a further request. Only
+        # when the re-read found the sheet as `read()` did: a response or an edit that came
+        # in between was not seen by this pass, so the next one must not take it for idle.
+        rekap_before = self._rekap_values
+        unchanged = (self._snapshot is not None and self._snapshot.digest
+                     == gp.values_digest(ws.title, meta.timezone, raw, rekap_before))
         after = gp.values_digest(ws.title, meta.timezone, gp.applied(raw, plan.cells),
-                                 rekap if rekap is not None else self._rekap_values)
+                                 rekap if rekap is not None else rekap_before) if unchanged else ""
         return WriteResult(plan.written, plan.skipped, self.http.requests - before,
                            digest=after)
 

@@ -9,6 +9,7 @@ over a file someone is editing would lose their work or ours.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Iterable
@@ -56,6 +57,7 @@ class XlsxSource:
         self.timezone = cfg.office.timezone
         self.field_aliases = cfg.field_aliases
         self.worker_headers = cfg.worker_headers
+        self._read_digest = ""  # of the workbook as the last `read()` saw it
 
     def describe(self) -> str:
         return f"berkas {self.path}"
@@ -86,10 +88,13 @@ class XlsxSource:
                 detail=f"berkas kunci: {locks[0]}",
             )
 
-    def _load(self, read_only: bool) -> Workbook:
+    def _load(self, read_only: bool) -> tuple[Workbook, str]:
+        """The workbook, and the SHA-256 of the very bytes it was loaded from."""
         self._check_available()
         try:
-            return openpyxl.load_workbook(self.path, read_only=read_only, data_only=False)
+            data = self.path.read_bytes()
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=False)
+            return wb, hashlib.sha256(data).hexdigest()
         except (OSError, KeyError, ValueError, TypeError) as e:
             raise SourceError(
                 f"Berkas {self.path.name} tidak dapat dibaca sebagai buku kerja .xlsx.",
@@ -122,16 +127,17 @@ class XlsxSource:
         that keeps size and mtime."""
         return SheetVersion()
 
-    def _digest(self, worksheet: str) -> str:
-        raw = hashlib.sha256(self.path.read_bytes()).hexdigest()
-        return hashlib.sha256(f"{raw}/{worksheet}".encode()).hexdigest()
+    @staticmethod
+    def _digest(file_sha: str, worksheet: str) -> str:
+        return hashlib.sha256(f"{file_sha}/{worksheet}".encode()).hexdigest()
 
     def read(self) -> SheetSnapshot:
-        wb = self._load(read_only=True)
+        wb, sha = self._load(read_only=True)
         try:
             ws = self._pick_sheet(wb)
             headers, rows = _grid(ws.iter_rows(values_only=True))
             rekap = None
+            self._read_digest = self._digest(sha, ws.title)
             if REKAP_SHEET in wb.sheetnames and ws.title != REKAP_SHEET:
                 rekap = [[cell_text(v) for v in r]
                          for r in wb[REKAP_SHEET].iter_rows(values_only=True)]
@@ -142,7 +148,7 @@ class XlsxSource:
                 headers=headers,
                 rows=rows,
                 rekap=rekap,
-                digest=self._digest(ws.title),
+                digest=self._read_digest,
             )
         finally:
             wb.close()
@@ -150,11 +156,14 @@ class XlsxSource:
     # -- writing ----------------------------------------------------------------------------
 
     def write(self, batch: WriteBatch) -> WriteResult:
-        """Apply `batch` to the workbook as it is on disk now, then save atomically."""
+        """Apply `batch` to the workbook as it is on disk now, then save atomically. The
+        digest after the write is returned only when the workbook was still the one `read()`
+        saw: a response added meanwhile must make the next pass read, not look idle."""
         if not batch:
             return WriteResult(written=0)
-        wb = self._load(read_only=False)
+        wb, sha = self._load(read_only=False)
         ws = self._pick_sheet(wb)
+        unchanged = self._digest(sha, ws.title) == self._read_digest
         headers, rows = _grid(ws.iter_rows(values_only=True))
         for header in batch.add_headers:
             if normalize_header(header) not in {normalize_header(h) for h in headers}:
@@ -181,20 +190,24 @@ class XlsxSource:
             _write_rekap(wb, batch.rekap)
         digest = ""
         if written or batch.add_headers or batch.rekap is not None:
-            self._save(wb)
-            digest = self._digest(ws.title)
+            saved = self._save(wb)
+            digest = self._digest(saved, ws.title) if unchanged else ""
         wb.close()
         return WriteResult(written=written, skipped=skipped, digest=digest)
 
-    def _save(self, wb: Workbook) -> None:
+    def _save(self, wb: Workbook) -> str:
+        """Save atomically; returns the SHA-256 of the bytes saved."""
         self._check_available()  # someone may have opened it while we worked
         mode = self.path.stat().st_mode & 0o777
         remove_stale_temporaries(self.path.parent, f".{self.path.stem}.")
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        data = buffer.getvalue()
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp",
                                    dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as fh:
-                wb.save(fh)
+                fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, mode)
@@ -202,6 +215,7 @@ class XlsxSource:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        return hashlib.sha256(data).hexdigest()
 
 
 def _write_rekap(wb: Workbook, grid: list[list[str]]) -> None:
