@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -35,7 +36,9 @@ from aduan_sync.progress import track
 from aduan_sync.recorder import Recorder, failed_labels
 from aduan_sync.rekap import pad_grid, rekap_grid
 from aduan_sync.sources import open_source
-from aduan_sync.sources.base import Source
+from aduan_sync.sources.base import SheetSnapshot, Source
+
+log = logging.getLogger(__name__)
 
 
 class SheetLayoutError(AduanSyncError):
@@ -160,6 +163,7 @@ class _Pass:
         self.tz = cfg.office.tz
         self.cal = cfg.calendar.working_calendar(self.tz)
         self.result = PassResult(started_at=now, source=source.describe())
+        self._read_digest = ""  # of the sheet as this pass read it, bound to the config
         self.messenger = Messenger(cfg, sheet_url=getattr(source, "sheet_url", ""),
                                    attachments_of=attachments.context_lookup(ledger))
 
@@ -183,7 +187,7 @@ class _Pass:
         return self.result
 
     def _run(self) -> None:
-        cfg, r = self.cfg, self.result
+        r = self.result
         state = idle.load(self.ledger)
         version = self._version()
         if idle.is_idle(state, self.ledger, self.now, version=version):
@@ -193,10 +197,19 @@ class _Pass:
         r.api_requests += snapshot.requests
         # Known only after the read: the link to the response tab itself (its gid).
         self.messenger.sheet_url = getattr(self.source, "sheet_url", "")
-        digest = self._bind(snapshot.digest)
+        digest = self._read_digest = self._bind(snapshot.digest)
         if idle.is_idle(state, self.ledger, self.now, digest=digest):
             self._idle(state, version)
             return
+        after, until = self._work(snapshot)
+        del snapshot  # a confirming read (`_remember`) must not hold two sheets at once
+        self._remember(after, until, version)
+
+    def _work(self, snapshot: SheetSnapshot) -> tuple[str | None, datetime]:
+        """The pass proper, on a sheet that changed. Returns the digest of the sheet after the
+        write-back (None: nothing written, the sheet is as read; "": unknown) and the moment
+        time alone could next change something."""
+        cfg, r = self.cfg, self.result
         hmap = map_headers(snapshot.headers, cfg.field_aliases, cfg.worker_headers)
         check_layout(hmap)
         views = decide.build_views(snapshot, hmap, self.tz)
@@ -214,12 +227,13 @@ class _Pass:
         pairs = self._record(matching, edits, complaints, origin)
         self._archive()
         pairs = self._attachments(pairs)
-        current = {c.id: c for c in complaints} | {c.id: c for _, c in pairs}
-        written = self._write_back(pairs, hmap,
-                                   self._rekap(list(current.values()), snapshot.rekap))
+        current = list(({c.id: c for c in complaints} | {c.id: c for _, c in pairs}).values())
+        written = self._write_back(pairs, hmap, self._rekap(current, snapshot.rekap))
         self._deliver()
-        self._remember(digest if written is None else self._bind(written),
-                       list(current.values()), version)
+        retries = [m.next_attempt_at for m in self.ledger.pending_messages(
+            datetime.max.replace(tzinfo=self.tz), bodies=False)]
+        until = idle.next_event(current, self.cal, self.cfg.reminders, self.now, retries)
+        return (None if written is None else self._bind(written)), until
 
     def _version(self) -> str:
         """The sheet's version as the source tells it before any read, bound to this config;
@@ -245,19 +259,40 @@ class _Pass:
         if version and version != state.version:
             idle.save(self.ledger, replace(state, version=version))
 
-    def _remember(self, digest: str, complaints: list[Complaint], version: str) -> None:
+    def _remember(self, after: str | None, until: datetime, version: str) -> None:
         """After a clean pass, note what the sheet now holds and when time next matters, so
-        that the next passes can tell cheaply that they have nothing to do (`idle.py`). The
-        version is the one asked before the read: after a write-back it is already stale,
-        which costs the next pass one full read, never a missed change."""
+        that the next passes can tell cheaply that they have nothing to do (`idle.py`).
+
+        `version` was asked before the pass read the sheet. A pass that wrote (`after` is the
+        predicted digest) has made it stale: it asks again and reads the sheet once more, and
+        when the sheet holds exactly what it predicted, notes that newer version, so the next
+        pass costs one request instead of a full read. Anything else (an edit during the pass,
+        a version Drive will not tell) leaves a version that only costs the next pass a full
+        read, never a missed change."""
         r = self.result
+        digest = self._read_digest if after is None else after
         if not digest or r.errors or r.mail_retry or r.attachments_pending:
             idle.forget(self.ledger)
             return
-        retries = [m.next_attempt_at for m in self.ledger.pending_messages(
-            datetime.max.replace(tzinfo=self.tz), bodies=False)]
-        until = idle.next_event(complaints, self.cal, self.cfg.reminders, self.now, retries)
+        if after is not None and version:
+            version = self._confirm(digest)
         idle.save(self.ledger, idle.IdleState(digest, until, r.rows, r.problems, version))
+
+    def _confirm(self, digest: str) -> str:
+        """The version under which the sheet holds `digest` (the pass's own write-back), asked
+        before a confirming read; "" when the read finds anything else, or fails: the pass's
+        work is done, and the next pass reads in full."""
+        version = self._version()
+        if not version:
+            return ""
+        try:
+            snapshot = self.source.read()
+        except AduanSyncError as e:
+            log.info("Pembacaan ulang setelah menulis gagal; proses berikutnya membaca lembar "
+                     "kerja seluruhnya. %s", e.message, extra={"event": "confirm_read_failed"})
+            return ""
+        self.result.api_requests += snapshot.requests
+        return version if self._bind(snapshot.digest) == digest else ""
 
     def _record(self, matching: decide.Matching, edits: list[decide.StaffEdit],
                 complaints: list[Complaint], origin: dict[str, object]

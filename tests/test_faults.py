@@ -56,6 +56,13 @@ PASS_REQUESTS = [
     ("sheets.values.*[gG]et", 2),  # re-read of the anchors just before writing
     ("sheets*batchUpdate", 1),  # the one write
 ]
+#: After its write, the pass confirms it (passrun `_confirm`): the version again, and one more
+#: read. A fault there leaves the work done; it only costs the next pass a full read.
+CONFIRM_REQUESTS = [
+    (VERSION_ASK, 2),
+    ("sheets.get", 2),
+    ("sheets.values.*[gG]et", 3),
+]
 FAULTS: dict[str, dict[str, Any]] = {
     "429": {"status": 429},
     "500": {"status": 500},
@@ -132,9 +139,10 @@ def test_a_pass_with_work_makes_the_five_requests_faulted_below_and_the_version_
     endpoints = [e.endpoint for e in gworld.fake.log.of()]
     assert endpoints[1] == VERSION_ASK, endpoints  # right after the token, before any read
     del endpoints[1]
-    assert len(endpoints) == len(PASS_REQUESTS), endpoints
-    seen: dict[str, int] = {}
-    for endpoint, (pattern, nth) in zip(endpoints, PASS_REQUESTS, strict=True):
+    assert len(endpoints) == len(PASS_REQUESTS) + len(CONFIRM_REQUESTS), endpoints
+    seen: dict[str, int] = {VERSION_ASK: 1}
+    for endpoint, (pattern, nth) in zip(endpoints, PASS_REQUESTS + CONFIRM_REQUESTS,
+                                        strict=True):
         assert fnmatch.fnmatchcase(endpoint, pattern), (endpoint, pattern)
         seen[pattern] = seen.get(pattern, 0) + 1
         assert seen[pattern] == nth
@@ -165,6 +173,25 @@ def test_a_fault_that_outlasts_the_retry_bound_exits_3_and_the_next_pass_complet
     clear_faults(gworld.fake)
     nxt = passes.run(gworld.config)
     assert nxt.returncode == 0, nxt.stderr
+    assert check_world(gworld).violations == []
+
+
+@pytest.mark.parametrize("kind", sorted(FAULTS))
+@pytest.mark.parametrize("request_no", range(1, len(CONFIRM_REQUESTS) + 1))
+def test_a_fault_at_the_confirming_read_leaves_the_work_done_and_costs_a_full_read(
+    gworld, passes, kind, request_no
+):
+    pattern, nth = CONFIRM_REQUESTS[request_no - 1]
+    fault = gworld.fake.fail(pattern, nth=nth, times=0, **FAULTS[kind])
+    outcome = passes.run(gworld.config)
+    assert outcome.returncode == 0, outcome.stderr
+    assert fault.fired >= 1
+    assert set(new_names(gworld, 1)) <= registered(gworld)
+    clear_faults(gworld.fake)
+    gworld.fake.log.clear()
+    nxt = passes.run(gworld.config)
+    assert nxt.returncode == 0, nxt.stderr
+    assert gworld.fake.count("sheets.values.*") >= 1  # not idle by the version: read in full
     assert check_world(gworld).violations == []
 
 

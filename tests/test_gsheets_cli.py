@@ -27,7 +27,7 @@ def _config(fake: FakeGoogle, tmp_path: Path, key: Path, sid: str) -> Path:
     return write_google_config(tmp_path / "kantor", fake, key, sid)
 
 
-def test_sync_json_registers_new_rows_in_four_sheets_requests_then_changes_nothing(
+def test_sync_json_registers_new_rows_in_a_few_requests_then_costs_one_request(
     fake_google, service_account_key, tmp_path
 ):
     sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(5))
@@ -37,9 +37,10 @@ def test_sync_json_registers_new_rows_in_four_sheets_requests_then_changes_nothi
     assert first.returncode == 0, first.stderr
     out = json.loads(first.stdout)
     assert len(out["registered"]) == 5 and all(NUMBER.match(n) for n in out["registered"])
-    # Sheets requests, and the Drive ask for the spreadsheet's version that comes first.
-    assert fake_google.count("sheets.*") <= 4 and fake_google.count("drive.*") == 1
-    assert out["api_requests"] == fake_google.count("sheets.*") + 1
+    # Sheets: read 2, write 3 (re-read, widen the grid, values), confirming read 2; Drive: the
+    # spreadsheet's version, asked first and again before the confirming read.
+    assert fake_google.count("sheets.*") == 7 and fake_google.count("drive.*") == 2
+    assert out["api_requests"] == 9
     numbers = [r["Nomor Register"] for r in fake_google.records(sid)]
     assert sorted(numbers) == sorted(out["registered"])
     assert all(r["Status"] for r in fake_google.records(sid))
@@ -49,8 +50,7 @@ def test_sync_json_registers_new_rows_in_four_sheets_requests_then_changes_nothi
     assert second.returncode == 0, second.stderr
     out = json.loads(second.stdout)
     assert out["registered"] == [] and out["cells_written"] == 0
-    assert fake_google.count("sheets.*") <= 2  # (1 request once idle: see test_idle.py)
-    assert out["api_requests"] == fake_google.count("sheets.*") + fake_google.count("drive.*")
+    assert out["idle"] and fake_google.count("sheets.*") == 0 and out["api_requests"] == 1
     assert [r["Nomor Register"] for r in fake_google.records(sid)] == numbers
 
 

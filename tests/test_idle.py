@@ -16,7 +16,6 @@ from tests.conftest import FORM_HEADERS, LIGHT, ROAD, at, edit_book, form_row, w
 from tests.fakegoogle.passes import make_source
 from tests.fakegoogle.support import FakeClock
 
-
 #: A second reporter, for a response that arrives while a pass runs.
 SECOND = dict(name="Budi Santoso", email="budi@example.com", nik=3313064501800002)
 
@@ -111,8 +110,8 @@ def test_problems_of_an_idle_sheet_are_still_reported(cfg, workspace):
 # -- Google: an unchanged Drive version spares the read -------------------------------------
 
 def google_office(fake_google, google_config):
-    """A sheet with one complaint, registered (08:05) and settled: the pass after the
-    write-back reads once more, finds its own values, and notes the sheet's new version."""
+    """A sheet with one complaint, registered (08:05) and settled: that pass confirms its own
+    write-back with one more read and notes the sheet's new version."""
     sid = fake_google.add_spreadsheet(FORM_HEADERS, [naive(form_row(at(2026, 11, 23, 8, 0),
                                                                     ROAD))])
     cfg = google_config(sid)
@@ -127,7 +126,7 @@ def values_read(fake_google) -> int:
     return fake_google.count("sheets.values.*Get") + fake_google.count("sheets.values.get")
 
 
-def test_google_sheet_after_our_own_write_is_read_once_more_then_idle_at_one_request(
+def test_google_a_pass_confirms_its_own_write_so_the_next_passes_cost_one_request(
     fake_google, google_config, tmp_path
 ):
     sid = fake_google.add_spreadsheet(FORM_HEADERS, [naive(form_row(at(2026, 11, 23, 8, 0),
@@ -135,15 +134,14 @@ def test_google_sheet_after_our_own_write_is_read_once_more_then_idle_at_one_req
     cfg = google_config(sid)
     first = run_pass(cfg, now=at(2026, 11, 23, 8, 5), env={})
     assert first.registered and not first.idle and first.exit_code == 0, first.to_json()
-    # The version asked before that pass's read is stale after its own write-back: the next
-    # pass reads in full, recognises the values it left (no re-read after writing) and
-    # notes the new version.
-    fake_google.log.clear()
-    second = run_pass(cfg, now=at(2026, 11, 23, 8, 10), env={})
-    assert second.idle and second.api_requests == 3
-    assert fake_google.count("sheets.*") == 2 and fake_google.count("drive.*") == 1
+    # The version asked before its read is stale after its own write-back: the pass asks
+    # again and reads once more (after the write), finds what it wrote, and notes the version.
+    kinds = [r.endpoint for r in fake_google.requests("*") if not r.endpoint.startswith("oauth")]
+    write = kinds.index("sheets.values.batchUpdate")
+    # (the `Rekap` tab the write added rides in the read: values.batchGet)
+    assert kinds[write + 1:] == ["drive.files.get", "sheets.get", "sheets.values.batchGet"]
     before = files(tmp_path)
-    for minute in (15, 20, 55):
+    for minute in (10, 15, 20, 55):
         fake_google.log.clear()
         later = run_pass(cfg, now=at(2026, 11, 23, 8, minute), env={})
         assert later.idle and later.api_requests == 1 and later.exit_code == 0
@@ -153,6 +151,23 @@ def test_google_sheet_after_our_own_write_is_read_once_more_then_idle_at_one_req
         assert asked.path.endswith(f"/drive/v3/files/{sid}")
         assert asked.query["fields"] == ["version,modifiedTime"]
     assert files(tmp_path) == before  # not even the ledger
+
+
+def test_google_an_edit_between_the_write_and_the_confirming_read_is_not_missed(
+    fake_google, google_config
+):
+    sid = fake_google.add_spreadsheet(FORM_HEADERS, [naive(form_row(at(2026, 11, 23, 8, 0),
+                                                                    ROAD))])
+    cfg = google_config(sid)
+    late = naive(form_row(at(2026, 11, 23, 8, 4), LIGHT, **SECOND))
+    # The pass's reads: its own and the one before writing (values.get), then the confirming
+    # read (values.batchGet, with the `Rekap` tab the write added).
+    fake_google.before("sheets.values.batchGet", 1, lambda f: f.append_rows(sid, [late]))
+    first = run_pass(cfg, now=at(2026, 11, 23, 8, 5), env={})
+    assert len(first.registered) == 1
+    second = run_pass(cfg, now=at(2026, 11, 23, 8, 10), env={})
+    assert not second.idle and len(second.registered) == 1, second.to_json()
+    assert run_pass(cfg, now=at(2026, 11, 23, 8, 15), env={}).api_requests == 1
 
 
 def test_a_form_submission_moves_the_version_and_is_registered(fake_google, google_config):
