@@ -348,6 +348,23 @@ class Ledger:
         rows = self.db.execute(f"SELECT * FROM complaints{where} ORDER BY year, seq")
         return [_complaint(r, written.get(r["id"], {})) for r in rows]
 
+    def unarchived_batches(self, size: int) -> Iterator[list[Complaint]]:
+        """The complaints not yet archived, in register order, `size` at a time: a first
+        import of 50,000 rows never holds them all a second time (the pass has its own)."""
+        after = (0, 0)
+        while True:
+            rows = self.db.execute(
+                "SELECT * FROM complaints WHERE archived_sha256 IS NULL AND (year, seq) > (?, ?) "
+                "ORDER BY year, seq LIMIT ?", (*after, size)).fetchall()
+            if not rows:
+                return
+            yield [_complaint(r, {}) for r in rows]
+            after = (rows[-1]["year"], rows[-1]["seq"])
+
+    def count_unarchived(self) -> int:
+        return int(self.db.execute(
+            "SELECT COUNT(*) FROM complaints WHERE archived_sha256 IS NULL").fetchone()[0])
+
     def complaint_in(self, db: sqlite3.Connection, complaint_id: int) -> Complaint:
         """A complaint as the open transaction `db` sees it (cells written: none yet)."""
         r = db.execute("SELECT * FROM complaints WHERE id = ?", (complaint_id,)).fetchone()

@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,9 @@ from aduan_sync.sources import open_source
 from aduan_sync.sources.base import SheetSnapshot, Source
 
 log = logging.getLogger(__name__)
+
+#: Complaints archived per batch (each batch loaded from the ledger, then written by workers).
+ARCHIVE_BATCH = 5000
 
 
 class SheetLayoutError(AduanSyncError):
@@ -352,23 +355,28 @@ class _Pass:
 
     def _archive(self) -> None:
         """SOP step 2's local archive. A folder counts as archived only once it is on disk
-        (one sync for the whole batch), so a crash before that re-archives it next pass."""
+        (one sync for the whole pass), so a crash before that re-archives it next pass. The
+        complaints are loaded `ARCHIVE_BATCH` at a time: the pass already holds every new
+        one, and a first import of 50,000 rows must not hold them twice."""
         done: list[tuple[int, str]] = []
-        todo = [(c, attachments.archive_entries(self.ledger, c.id))
-                for c in self.ledger.complaints(unarchived_only=True)]
+        total = self.ledger.count_unarchived()
         folder, formulir = self.cfg.storage.archive_dir, self.messenger.formulir
-        if todo and folder.is_dir():
+        if total and folder.is_dir():
             archive.remove_stale_folders(folder)  # before any worker writes
 
         def write(item: tuple[Complaint, list[dict[str, Any]]]) -> str:
             return archive.write_complaint(folder, item[0], formulir, item[1])[0]
 
+        def written() -> Iterator[tuple[int, str]]:
+            for batch in self.ledger.unarchived_batches(ARCHIVE_BATCH):
+                todo = [(c, attachments.archive_entries(self.ledger, c.id)) for c in batch]
+                # Rendering the pages and writing the folders runs on every core (`fanout`).
+                shas = fanout.map_ordered(write, todo)
+                yield from ((c.id, sha) for (c, _), sha in zip(todo, shas, strict=True))
+
         try:
-            # Rendering the pages and writing the folders runs on every core (`fanout`).
-            shas = fanout.map_ordered(write, todo)
-            for (c, _), sha in track(zip(todo, shas, strict=True), "Menulis arsip aduan",
-                                     total=len(todo)):
-                done.append((c.id, sha))
+            for item in track(written(), "Menulis arsip aduan", total=total):
+                done.append(item)
         except ArchiveError as e:  # disk full or read-only: next pass retries
             # The detail (ENOSPC, EROFS …) tells the operator which of the two it is.
             self.result.errors.append(f"{e.message} (Rincian teknis: {e.detail})"

@@ -329,3 +329,49 @@ def test_rekap_sheet_is_created_and_refreshed_in_the_same_write(cfg, book):
     assert "Infrastruktur dan Pembangunan" in cells
     assert "001/ADUAN/XI/2026" in cells  # overdue at NOW (deadline Monday 16:00)
     assert all(c.data_type != "f" for row in wb["Rekap"].iter_rows() for c in row)
+
+
+def test_archive_batches_cover_every_complaint_and_a_failure_keeps_the_ones_done(
+    cfg, workspace, monkeypatch
+):
+    """Complaints are archived a batch at a time (the pass holds its own; a 50,000-row first
+    import must not hold them twice): every one is written, in register order, and a batch
+    that fails leaves the folders already written recorded, the rest for the next pass."""
+    from aduan_sync import archive, passrun
+
+    monkeypatch.setattr(passrun, "ARCHIVE_BATCH", 3)
+    rows = [form_row(at(2026, 11, 23, 8, i), ROAD, name=f"Warga Batch {i:02d}",
+                     email=f"warga{i}@example.com", nik=3313064501800100 + i)
+            for i in range(8)]
+    write_book(workspace / "form.xlsx", FORM_HEADERS, naive(rows))
+    original, written = archive.write_complaint, []
+
+    def fail_on_the_fifth(folder, c, render, entries=()):
+        if len(written) == 4:
+            raise archive.ArchiveError("Disk penuh.", detail="OSError: [Errno 28]")
+        written.append(c.register_no)
+        return original(folder, c, render, entries)
+
+    monkeypatch.setattr(archive, "write_complaint", fail_on_the_fifth)
+    loaded: list[int] = []
+    batches = Ledger.unarchived_batches
+
+    def counted(self, size):
+        for batch in batches(self, size):
+            loaded.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr(Ledger, "unarchived_batches", counted)
+    first = run_pass(cfg, now=NOW, env={})
+    assert loaded == [3, 3]  # the failure came in the second batch
+    assert first.exit_code == 1 and first.archived == 4 and len(first.registered) == 8
+    with Ledger(cfg.storage.ledger_path) as led:
+        numbers = [c.register_no for c in led.complaints()]
+        assert [c.register_no for c in led.complaints() if c.archived_sha256] == numbers[:4]
+    assert written == numbers[:4]  # in register order, across the first batch's boundary
+    monkeypatch.setattr(archive, "write_complaint", original)
+    nxt = run_pass(cfg, now=NOW + timedelta(minutes=5), env={})
+    assert nxt.exit_code == 0 and nxt.archived == 4 and loaded[2:] == [3, 1]
+    with Ledger(cfg.storage.ledger_path) as led:
+        assert all(archive.verify_folder(cfg.storage.archive_dir, c) == []
+                   for c in led.complaints())
