@@ -154,3 +154,32 @@ def test_grid_requests_grow_only_what_is_short_and_remember_it():
         {"appendDimension": {"sheetId": 3, "dimension": "ROWS", "length": 2}}]
     assert (tab.row_count, tab.col_count) == (12, 6)
     assert gp.grid_requests(tab, 12, 6) == []
+
+
+def test_the_digest_ignores_trailing_empties_as_google_drops_them_and_nothing_else():
+    base = [["Cap waktu", "Nama"], [46000.5, "Budi", ""], [], ["", None]]
+    same = [["Cap waktu", "Nama", ""], [46000.5, "Budi"]]
+    digest = gp.values_digest("Form", "Asia/Jakarta", base, None)
+    assert digest == gp.values_digest("Form", "Asia/Jakarta", same, None)
+    assert digest != gp.values_digest("Form", "Asia/Jakarta", same, [])
+    assert digest != gp.values_digest("Form", "Asia/Jakarta", [*same, [], ["x"]], None)
+    assert digest != gp.values_digest("Form", "Asia/Jakarta", [same[0], [46000.5, "budi"]],
+                                      None)
+    assert digest != gp.values_digest("Form", "UTC", same, None)
+    # An empty row inside counts (rows keep their place), only trailing ones do not.
+    assert (gp.values_digest("F", "", [["a"], [], ["b"]], None)
+            != gp.values_digest("F", "", [["a"], ["b"]], None))
+
+
+def test_the_predicted_digest_after_a_write_is_the_digest_of_the_written_sheet():
+    values = [["Cap waktu", "Nama"], [46000.5, "Budi"], [46001.5, "Siti", "", ""]]
+    cells = [gp.CellWrite(0, 3, "Status"), gp.CellWrite(2, 3, "Terdaftar"),
+             gp.CellWrite(4, 1, "baris baru"), gp.CellWrite(1, 1, "")]
+    written = [["Cap waktu", "Nama", "", "Status"], [46000.5, ""],
+               [46001.5, "Siti", "", "Terdaftar"], [], ["", "baris baru"]]
+    assert [list(r) for r in gp.applied(values, cells)] == [
+        ["Cap waktu", "Nama", "", "Status"], [46000.5, ""],
+        [46001.5, "Siti", "", "Terdaftar"], [], ["", "baris baru"]]
+    assert (gp.values_digest("F", "", gp.applied(values, cells), None)
+            == gp.values_digest("F", "", written, None))
+    assert values[1] == [46000.5, "Budi"]  # the rows read are left as they were

@@ -103,7 +103,10 @@ class GoogleSheetSource:
         self._drive_http: GoogleHttp | None = None
         self._meta: _Meta | None = None
         self._worksheet_title: str | None = cfg.source.worksheet or None
-        self._snapshot: SheetSnapshot | None = None
+        # Of the last read: its digest (for `write`) and what `details` shows. Never the rows:
+        # a pass lets go of them before its write-back reads the sheet again.
+        self._read_digest = ""
+        self._seen: tuple[str, str, str, int] | None = None
         self._sheet_gid: int | None = None
         self._rekap_values: list[list[Any]] | None = None
 
@@ -122,13 +125,16 @@ class GoogleSheetSource:
 
     def details(self) -> list[tuple[str, str]]:
         """What `check` prints: (Indonesian label, value). Reads the sheet if not read yet."""
-        snap = self._snapshot or self.read()
+        if self._seen is None:
+            self.read()
+        assert self._seen is not None
+        title, worksheet, timezone, rows = self._seen
         return [
-            ("Judul spreadsheet", snap.title),
+            ("Judul spreadsheet", title),
             ("ID spreadsheet", self.spreadsheet_id),
-            ("Lembar kerja", snap.worksheet),
-            ("Zona waktu spreadsheet", snap.timezone),
-            ("Jumlah baris data", str(len(snap.rows))),
+            ("Lembar kerja", worksheet),
+            ("Zona waktu spreadsheet", timezone),
+            ("Jumlah baris data", str(rows)),
             ("Bagikan sebagai Editor kepada", self.credentials.share_with),
         ]
 
@@ -162,7 +168,6 @@ class GoogleSheetSource:
         when the worksheet must be found by its header: neither configured nor named like a
         form's)."""
         before = self.http.requests
-        self._snapshot = None  # a large sheet is never held twice
         meta = self._metadata()
         ws = self._worksheet(meta)
         self._sheet_gid = ws.sheet_id
@@ -177,7 +182,9 @@ class GoogleSheetSource:
         digest = gp.values_digest(ws.title, meta.timezone, values, rekap_values)
         headers, rows = gp.convert_values(values, self.cfg.field_aliases,
                                           self.cfg.worker_headers)
-        self._snapshot = SheetSnapshot(
+        self._read_digest = digest
+        self._seen = (meta.title, ws.title, meta.timezone, len(rows))
+        return SheetSnapshot(
             title=meta.title,
             worksheet=ws.title,
             timezone=meta.timezone,
@@ -187,7 +194,6 @@ class GoogleSheetSource:
             rekap=rekap,
             digest=digest,
         )
-        return self._snapshot
 
     def write(self, batch: WriteBatch) -> WriteResult:
         """Re-read, re-locate rows by anchor, compare-and-set, write: 2 requests (0 if empty).
@@ -213,8 +219,8 @@ class GoogleSheetSource:
         # when the re-read found the sheet as `read()` did: a response or an edit that came
         # in between was not seen by this pass, so the next one must not take it for idle.
         rekap_before = self._rekap_values
-        unchanged = (self._snapshot is not None and self._snapshot.digest
-                     == gp.values_digest(ws.title, meta.timezone, raw, rekap_before))
+        unchanged = bool(self._read_digest) and self._read_digest == gp.values_digest(
+            ws.title, meta.timezone, raw, rekap_before)
         after = gp.values_digest(ws.title, meta.timezone, gp.applied(raw, plan.cells),
                                  rekap if rekap is not None else rekap_before) if unchanged else ""
         return WriteResult(plan.written, plan.skipped, self.http.requests - before,
