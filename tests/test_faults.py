@@ -48,20 +48,22 @@ TIMEOUT = 1  # [source] timeout_seconds (the smallest the config accepts)
 #: Before them, the pass asks Drive the spreadsheet's version (an idle pass stops there); a
 #: fault there costs the pass only its full read.
 VERSION_ASK = "drive.files.get"
-#: The requests of a pass with work to do, in order, as (endpoint pattern, n-th match).
+#: The requests a pass with work to do cannot do without, as (endpoint pattern, n-th match).
 PASS_REQUESTS = [
     ("oauth.token", 1),  # the service account's access token
     ("sheets.get", 1),  # metadata: title, time zone, grid size
     ("sheets.values.*[gG]et", 1),  # the whole worksheet
-    ("sheets.values.*[gG]et", 2),  # re-read of the anchors just before writing
     ("sheets*batchUpdate", 1),  # the one write
 ]
+#: Just before writing, the version again: unchanged since the read, so no re-read. A fault
+#: there costs the write-back a re-read of the sheet.
+WRITE_VERSION_ASK = (VERSION_ASK, 2)
 #: After its write, the pass confirms it (passrun `_confirm`): the version again, and one more
 #: read. A fault there leaves the work done; it only costs the next pass a full read.
 CONFIRM_REQUESTS = [
-    (VERSION_ASK, 2),
+    (VERSION_ASK, 3),
     ("sheets.get", 2),
-    ("sheets.values.*[gG]et", 3),
+    ("sheets.values.*[gG]et", 2),
 ]
 FAULTS: dict[str, dict[str, Any]] = {
     "429": {"status": 429},
@@ -132,17 +134,17 @@ def registered(world: World) -> set[str]:
 # -- Google ----------------------------------------------------------------------------------
 
 
-def test_a_pass_with_work_makes_the_five_requests_faulted_below_and_the_version_ask(
+def test_a_pass_with_work_makes_the_requests_faulted_below_in_this_order(
     gworld, passes
 ):
     assert passes.run(gworld.config).returncode == 0
     endpoints = [e.endpoint for e in gworld.fake.log.of()]
     assert endpoints[1] == VERSION_ASK, endpoints  # right after the token, before any read
     del endpoints[1]
-    assert len(endpoints) == len(PASS_REQUESTS) + len(CONFIRM_REQUESTS), endpoints
+    in_order = [*PASS_REQUESTS[:3], WRITE_VERSION_ASK, PASS_REQUESTS[3], *CONFIRM_REQUESTS]
+    assert len(endpoints) == len(in_order), endpoints
     seen: dict[str, int] = {VERSION_ASK: 1}
-    for endpoint, (pattern, nth) in zip(endpoints, PASS_REQUESTS + CONFIRM_REQUESTS,
-                                        strict=True):
+    for endpoint, (pattern, nth) in zip(endpoints, in_order, strict=True):
         assert fnmatch.fnmatchcase(endpoint, pattern), (endpoint, pattern)
         seen[pattern] = seen.get(pattern, 0) + 1
         assert seen[pattern] == nth
@@ -192,6 +194,23 @@ def test_a_fault_at_the_confirming_read_leaves_the_work_done_and_costs_a_full_re
     nxt = passes.run(gworld.config)
     assert nxt.returncode == 0, nxt.stderr
     assert gworld.fake.count("sheets.values.*") >= 1  # not idle by the version: read in full
+    assert check_world(gworld).violations == []
+
+
+@pytest.mark.parametrize("kind", sorted(FAULTS))
+def test_a_fault_at_the_version_ask_before_writing_costs_a_re_read_and_the_pass_completes(
+    gworld, passes, kind
+):
+    fault = gworld.fake.fail(*WRITE_VERSION_ASK, times=0, **FAULTS[kind])
+    outcome = passes.run(gworld.config)
+    assert outcome.returncode == 0, outcome.stderr
+    assert fault.fired >= 1
+    reads = [e for e in gworld.fake.log.of()
+             if fnmatch.fnmatchcase(e.endpoint, "sheets.values.*[gG]et")]
+    # The pass's read and the write-back's re-read; no confirming read (no version known).
+    assert len(reads) == 2
+    assert set(new_names(gworld, 1)) <= registered(gworld)
+    clear_faults(gworld.fake)
     assert check_world(gworld).violations == []
 
 

@@ -37,9 +37,10 @@ def test_sync_json_registers_new_rows_in_a_few_requests_then_costs_one_request(
     assert first.returncode == 0, first.stderr
     out = json.loads(first.stdout)
     assert len(out["registered"]) == 5 and all(NUMBER.match(n) for n in out["registered"])
-    # Sheets: read 2, write 3 (re-read, widen the grid, values), confirming read 2; Drive: the
-    # spreadsheet's version, asked first and again before the confirming read.
-    assert fake_google.count("sheets.*") == 7 and fake_google.count("drive.*") == 2
+    # Sheets: read 2, write 2 (widen the grid, values), confirming read 2. Drive: the
+    # spreadsheet's version, asked first, again before writing (unchanged: no re-read) and
+    # before the confirming read.
+    assert fake_google.count("sheets.*") == 6 and fake_google.count("drive.*") == 3
     assert out["api_requests"] == 9
     numbers = [r["Nomor Register"] for r in fake_google.records(sid)]
     assert sorted(numbers) == sorted(out["registered"])

@@ -248,11 +248,14 @@ def test_a_failed_version_ask_is_logged_once_at_info_then_at_debug(
 # -- a change made while a pass runs is never taken for the pass's own ----------------------
 
 @pytest.mark.parametrize("arrives", [
-    # after the pass read the sheet, before its write-back re-reads it (values.get)
-    ("sheets.values.get", 2),
+    # after the pass read the sheet, before the write-back asks Drive for the version again
+    # (the version moved: the write-back reads the sheet again)
+    ("drive.files.get", 2),
+    # after that ask, just before the write itself
+    ("sheets.values.batchUpdate", 1),
     # after the write, before the confirming read (values.batchGet: with the new `Rekap` tab)
     ("sheets.values.batchGet", 1),
-], ids=["before-the-write", "before-the-confirming-read"])
+], ids=["before-the-write-back", "just-before-the-write", "before-the-confirming-read"])
 def test_a_submission_during_a_pass_is_registered_by_the_next_google(fake_google,
                                                                      google_config, arrives):
     sid = fake_google.add_spreadsheet(FORM_HEADERS, [naive(form_row(at(2026, 11, 23, 8, 0),

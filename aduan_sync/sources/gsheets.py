@@ -2,10 +2,11 @@
 
 A pass costs a few Sheets API requests whatever the number of rows: `spreadsheets.get`
 (title, time zone, grid size; fields-masked), one `values.get` of the whole worksheet, and for
-a pass with something to write, one more `values.get` just before writing (rows are re-located
-by anchor, because staff sort, insert and delete rows meanwhile) and one write. Before them,
-one Drive `files.get` of the spreadsheet's `version` (`version()`): when it is the one the
-last clean pass saw, an idle pass stops there, at 1 request, without downloading the sheet.
+a pass with something to write, one write. Before them, one Drive `files.get` of the
+spreadsheet's `version` (`version()`): when it is the one the last clean pass saw, an idle
+pass stops there, at 1 request, without downloading the sheet. Before writing, the version is
+asked again: unchanged, the rows are located as read; moved (staff sort, insert and delete
+rows meanwhile), the values are read again and rows re-located by anchor.
 The write is a `values.batchUpdate` with `valueInputOption=RAW` (a cell's text is stored as
 typed: a citizen's `=HYPERLINK(...)` never becomes a formula); the first time the worker
 columns (or the `Rekap` tab) do not fit the grid, one `spreadsheets.batchUpdate` widens the
@@ -107,6 +108,11 @@ class GoogleSheetSource:
         # a pass lets go of them before its write-back reads the sheet again.
         self._read_digest = ""
         self._seen: tuple[str, str, str, int] | None = None
+        # The last version asked, and what the last read saw (its version asked before it, the
+        # values as read, headers and rows): kept until the write, which uses them instead of
+        # reading the sheet again when Drive says the version has not moved since.
+        self._asked = ""
+        self._last_read: tuple[str, list[list[Any]], list[str], list[list[Any]]] | None = None
         self._sheet_gid: int | None = None
         self._rekap_values: list[list[Any]] | None = None
 
@@ -161,13 +167,15 @@ class GoogleSheetSource:
             _version_unknown("no-version", "Google Drive tidak menyebut versi berkas.",
                              str(data)[:200])
             return SheetVersion("", http.requests - before)
-        return SheetVersion(f"{version}@{data.get('modifiedTime', '')}", http.requests - before)
+        self._asked = f"{version}@{data.get('modifiedTime', '')}"
+        return SheetVersion(self._asked, http.requests - before)
 
     def read(self) -> SheetSnapshot:
         """Metadata and every value of the worksheet (and of the `Rekap` tab): 2 requests (3
         when the worksheet must be found by its header: neither configured nor named like a
         form's)."""
         before = self.http.requests
+        asked, self._asked, self._last_read = self._asked, "", None
         meta = self._metadata()
         ws = self._worksheet(meta)
         self._sheet_gid = ws.sheet_id
@@ -184,6 +192,7 @@ class GoogleSheetSource:
                                           self.cfg.worker_headers)
         self._read_digest = digest
         self._seen = (meta.title, ws.title, meta.timezone, len(rows))
+        self._last_read = (asked, values, headers, rows)
         return SheetSnapshot(
             title=meta.title,
             worksheet=ws.title,
@@ -196,35 +205,45 @@ class GoogleSheetSource:
         )
 
     def write(self, batch: WriteBatch) -> WriteResult:
-        """Re-read, re-locate rows by anchor, compare-and-set, write: 2 requests (0 if empty).
+        """Re-locate rows by anchor, compare-and-set, write.
 
-        `batch.rekap` replaces the `Rekap` tab's values (the tab is created if missing) in the
-        same write request; it belongs to the worker, so it is not compared first."""
+        Rows are located in the sheet as it is now. When the read was preceded by a version
+        ask, Drive is asked again (1 request): the same version means nothing at all changed
+        since the read, so its rows are used as they are. Otherwise (or when Drive cannot
+        say) the sheet is read again first, because staff sort, insert and delete rows
+        meanwhile. `batch.rekap` replaces the `Rekap` tab's values (the tab is created if
+        missing) in the same write request; it belongs to the worker, so it is not compared
+        first."""
         if not batch:
             return WriteResult(written=0)
-        before = self.http.requests
+        before, asked_before = self.http.requests, self.drive_requests
         meta = self._meta or self._metadata()
         ws = self._worksheet(meta)
-        values = self._values(ws.title)
-        raw = [list(row) for row in values]  # convert_values converts cells in place
-        headers, rows = gp.convert_values(values, self.cfg.field_aliases,
-                                          self.cfg.worker_headers)
+        last, self._last_read = self._last_read, None
+        if last is not None and last[0] and self.version().token == last[0]:
+            _, raw, headers, rows = last
+            unchanged = True
+        else:
+            raw = self._values(ws.title)
+            headers, rows = gp.convert_values(raw, self.cfg.field_aliases,
+                                              self.cfg.worker_headers)
+            # Only when the re-read finds the sheet as `read()` did may the next pass trust
+            # the prediction below: a response or an edit that came in between was not seen
+            # by this pass, so the next one must not take it for idle.
+            unchanged = bool(self._read_digest) and self._read_digest == gp.values_digest(
+                ws.title, meta.timezone, raw, self._rekap_values)
         plan = gp.plan_write(headers, rows, batch, self.cfg.field_aliases,
                              self.cfg.worker_headers)
         rekap = batch.rekap if batch.rekap and ws.title != REKAP_SHEET else None
         if plan.cells or rekap:
             self._send(meta, ws, plan, rekap)
-        # What the next read will return, predicted from the re-read and what was written:
-        # lets the next pass recognise an unchanged sheet without a further request. Only
-        # when the re-read found the sheet as `read()` did: a response or an edit that came
-        # in between was not seen by this pass, so the next one must not take it for idle.
-        rekap_before = self._rekap_values
-        unchanged = bool(self._read_digest) and self._read_digest == gp.values_digest(
-            ws.title, meta.timezone, raw, rekap_before)
-        after = gp.values_digest(ws.title, meta.timezone, gp.applied(raw, plan.cells),
-                                 rekap if rekap is not None else rekap_before) if unchanged else ""
-        return WriteResult(plan.written, plan.skipped, self.http.requests - before,
-                           digest=after)
+        # What the next read will return, predicted from the rows written over and what was
+        # written: lets the next pass recognise an unchanged sheet.
+        after = gp.values_digest(
+            ws.title, meta.timezone, gp.applied(raw, plan.cells),
+            rekap if rekap is not None else self._rekap_values) if unchanged else ""
+        requests = self.http.requests - before + self.drive_requests - asked_before
+        return WriteResult(plan.written, plan.skipped, requests, digest=after)
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -251,6 +270,11 @@ class GoogleSheetSource:
                 **self._retry,  # type: ignore[arg-type]
             )
         return self._http
+
+    @property
+    def drive_requests(self) -> int:
+        """Drive requests made so far (the version asks)."""
+        return self._drive_http.requests if self._drive_http is not None else 0
 
     @property
     def drive_http(self) -> GoogleHttp:

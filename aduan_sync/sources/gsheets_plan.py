@@ -153,7 +153,8 @@ def convert_values(
 ) -> tuple[list[str], list[list[CellValue]]]:
     """Header texts and data rows of an UNFORMATTED_VALUE / SERIAL_NUMBER read (as decoded by
     `decode_values`). Rows stay as ragged as Google sends them; empty strings become None;
-    numbers in the timestamp column become datetimes."""
+    numbers in the timestamp column become datetimes. `values` is left as it was (the source
+    may write against it later, and hashes it as read)."""
     if not values:
         return [], []
     headers = [cell_text(normalize_value(h)) for h in values[0]]
@@ -164,6 +165,8 @@ def convert_values(
         if ts_col is not None and ts_col < len(row):
             v = row[ts_col]
             if type(v) is int or type(v) is float:
+                if row is raw:
+                    row = list(raw)
                 row[ts_col] = from_serial(v)
         rows.append(row)
     return headers, rows
