@@ -40,14 +40,18 @@ class NaiveSource(GoogleSheetSource):
         """Every changed cell as its own `update_cell` call; the columns added first."""
         if not batch:
             return WriteResult(written=0)
-        snap = self._snapshot or self.read()
-        plan = gp.plan_write(snap.headers, snap.rows, batch, self.cfg.field_aliases,
+        if self._last_read is None or self._seen is None:
+            self.read()
+        assert self._last_read is not None and self._seen is not None
+        _, _, headers, rows = self._last_read  # the pass's own read, as the worker's would use
+        worksheet = self._seen[1]
+        plan = gp.plan_write(headers, rows, batch, self.cfg.field_aliases,
                              self.cfg.worker_headers)
         session = _LoopbackSession(self.credentials.credentials,
                                    self.cfg.source.api_endpoint or SHEETS_ENDPOINT)
         client = gspread.Client(self.credentials.credentials, session=session,
                                 http_client=gspread.BackOffHTTPClient)
-        ws = client.open_by_key(self.spreadsheet_id).worksheet(snap.worksheet)
+        ws = client.open_by_key(self.spreadsheet_id).worksheet(worksheet)
         if plan.width > ws.col_count:
             # One request, as `ws.add_cols` would be (its "gridProperties/columnCount" field
             # mask is one the fake does not read, so the same request is spelled out here).
