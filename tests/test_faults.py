@@ -150,18 +150,32 @@ def test_a_pass_with_work_makes_the_requests_faulted_below_in_this_order(
         assert seen[pattern] == nth
 
 
+def faulted_pass(world: World, passes: PassServer, where: tuple[str, int],
+                 kind: str) -> tuple[PassOutcome, float]:
+    """A pass whose request `where` (endpoint pattern, n-th) and every later match of it
+    meet fault `kind`; its outcome and how long it took."""
+    fault = world.fake.fail(where[0], nth=where[1], times=0, **FAULTS[kind])
+    t0 = time.monotonic()
+    outcome = passes.run(world.config)
+    elapsed = time.monotonic() - t0
+    assert fault.fired >= 1
+    return outcome, elapsed
+
+
+def next_pass_completes(world: World, passes: PassServer) -> None:
+    clear_faults(world.fake)
+    nxt = passes.run(world.config)
+    assert nxt.returncode == 0, nxt.stderr
+    assert check_world(world).violations == []
+
+
 @pytest.mark.parametrize("kind", sorted(FAULTS))
 @pytest.mark.parametrize("request_no", range(1, len(PASS_REQUESTS) + 1))
 def test_a_fault_that_outlasts_the_retry_bound_exits_3_and_the_next_pass_completes(
     gworld, passes, kind, request_no
 ):
-    pattern, nth = PASS_REQUESTS[request_no - 1]
-    fault = gworld.fake.fail(pattern, nth=nth, times=0, **FAULTS[kind])
-    t0 = time.monotonic()
-    failed = passes.run(gworld.config)
-    elapsed = time.monotonic() - t0
+    failed, elapsed = faulted_pass(gworld, passes, PASS_REQUESTS[request_no - 1], kind)
     assert failed.returncode == 3, failed.stderr
-    assert fault.fired >= 1
     assert f"Error: {SHEET_UNREACHABLE}" in failed.stderr
     assert failed.summary is not None and failed.summary["exit_code"] == 3
     assert "Pass berikutnya akan melanjutkan" in failed.summary["error"]
@@ -172,10 +186,7 @@ def test_a_fault_that_outlasts_the_retry_bound_exits_3_and_the_next_pass_complet
     # complaints are numbered, archived and their mail queued, all waiting for the next pass.
     recorded = set(new_names(gworld, 1)) <= registered(gworld)
     assert recorded == (request_no > 3)
-    clear_faults(gworld.fake)
-    nxt = passes.run(gworld.config)
-    assert nxt.returncode == 0, nxt.stderr
-    assert check_world(gworld).violations == []
+    next_pass_completes(gworld, passes)
 
 
 @pytest.mark.parametrize("kind", sorted(FAULTS))
@@ -183,35 +194,26 @@ def test_a_fault_that_outlasts_the_retry_bound_exits_3_and_the_next_pass_complet
 def test_a_fault_at_the_confirming_read_leaves_the_work_done_and_costs_a_full_read(
     gworld, passes, kind, request_no
 ):
-    pattern, nth = CONFIRM_REQUESTS[request_no - 1]
-    fault = gworld.fake.fail(pattern, nth=nth, times=0, **FAULTS[kind])
-    outcome = passes.run(gworld.config)
+    outcome, _ = faulted_pass(gworld, passes, CONFIRM_REQUESTS[request_no - 1], kind)
     assert outcome.returncode == 0, outcome.stderr
-    assert fault.fired >= 1
     assert set(new_names(gworld, 1)) <= registered(gworld)
-    clear_faults(gworld.fake)
     gworld.fake.log.clear()
-    nxt = passes.run(gworld.config)
-    assert nxt.returncode == 0, nxt.stderr
+    next_pass_completes(gworld, passes)
     assert gworld.fake.count("sheets.values.*") >= 1  # not idle by the version: read in full
-    assert check_world(gworld).violations == []
 
 
 @pytest.mark.parametrize("kind", sorted(FAULTS))
 def test_a_fault_at_the_version_ask_before_writing_costs_a_re_read_and_the_pass_completes(
     gworld, passes, kind
 ):
-    fault = gworld.fake.fail(*WRITE_VERSION_ASK, times=0, **FAULTS[kind])
-    outcome = passes.run(gworld.config)
+    outcome, _ = faulted_pass(gworld, passes, WRITE_VERSION_ASK, kind)
     assert outcome.returncode == 0, outcome.stderr
-    assert fault.fired >= 1
     reads = [e for e in gworld.fake.log.of()
              if fnmatch.fnmatchcase(e.endpoint, "sheets.values.*[gG]et")]
     # The pass's read and the write-back's re-read; no confirming read (no version known).
     assert len(reads) == 2
     assert set(new_names(gworld, 1)) <= registered(gworld)
-    clear_faults(gworld.fake)
-    assert check_world(gworld).violations == []
+    next_pass_completes(gworld, passes)
 
 
 @pytest.mark.parametrize("kind", sorted(FAULTS))

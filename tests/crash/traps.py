@@ -113,8 +113,9 @@ class Trap:
     def _arm_google(self, *, write: bool) -> None:
         fake = self.world.fake
         assert fake is not None
-        endpoint = "sheets*batchUpdate" if write else "sheets.values.get"
-        nth = 1 if write else self.rng.randint(1, 2)
+        # Reads: the pass's own, the version ask just before writing, the confirming read.
+        endpoint, nth = ("sheets*batchUpdate", 1) if write else self.rng.choice(
+            [("sheets.values.*[gG]et", 1), ("drive.files.get", 2), ("sheets.values.*[gG]et", 2)])
         self.detail = f"{endpoint}#{nth}"
         self._hook = fake.before(endpoint, nth, lambda _fake: self.kill())
 
