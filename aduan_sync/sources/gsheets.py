@@ -104,13 +104,13 @@ class GoogleSheetSource:
         self._drive_http: GoogleHttp | None = None
         self._meta: _Meta | None = None
         self._worksheet_title: str | None = cfg.source.worksheet or None
-        # Of the last read: its digest (for `write`) and what `details` shows. Never the rows:
-        # a pass lets go of them before its write-back reads the sheet again.
+        # Of the last read: its digest (for `write`) and what `details` shows.
         self._read_digest = ""
         self._seen: tuple[str, str, str, int] | None = None
         # The last version asked, and what the last read saw (its version asked before it, the
         # values as read, headers and rows): kept until the write, which uses them instead of
-        # reading the sheet again when Drive says the version has not moved since.
+        # reading the sheet again when Drive says the version has not moved since. The rows
+        # are the pass's own (shared, not copied); a new read drops the old ones first.
         self._asked = ""
         self._last_read: tuple[str, list[list[Any]], list[str], list[list[Any]]] | None = None
         self._sheet_gid: int | None = None
