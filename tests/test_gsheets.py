@@ -412,3 +412,35 @@ def test_a_shorter_rekap_clears_the_rows_left_below_and_grows_the_tab_when_longe
     src.write(WriteBatch(rekap=longer))
     assert fake_google.values(sid, "Rekap") == longer
     assert fake_google.sheet(sid, "Rekap").row_count == 8
+
+
+STAFF_NOTE_ROW = ["", "", "Catatan rapat staf (bukan aduan)"]
+
+
+@pytest.mark.parametrize("edit", ["sort", "insert", "delete"])
+def test_a_full_pass_writes_each_value_on_its_own_row_when_rows_move_after_its_read(
+    fake_google, google_config, edit
+):
+    """The whole pass, version asks included: staff move rows after the pass read the sheet,
+    so Drive's version has moved when the pass asks again before writing, and it re-reads and
+    locates every row by its anchor."""
+    from aduan_sync.ledger import Ledger
+    from aduan_sync.passrun import run_pass as full_pass
+
+    sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(6))
+    cfg = google_config(sid)
+    change = {"sort": lambda f: f.sort_rows(sid, key=lambda r: r[0], reverse=True),
+              "insert": lambda f: f.insert_rows(sid, 1, [STAFF_NOTE_ROW]),
+              "delete": lambda f: f.delete_rows(sid, 2)}[edit]  # Warga Jenawi 1
+    fake_google.before("drive.files.get", 2, change)  # after its read, before its write
+    result = full_pass(cfg, env={})
+    assert len(result.registered) == 6
+    assert fake_google.count("sheets.values.get") == 2  # the read, and the re-read
+    with Ledger(cfg.storage.ledger_path) as ledger:
+        number = {c.answers["name"]: c.register_no for c in ledger.complaints()}
+    records = fake_google.records(sid)
+    complaints = [r for r in records if r["Nama Lengkap"].startswith("Warga Jenawi")]
+    assert len(complaints) == (5 if edit == "delete" else 6)
+    for r in complaints:
+        assert r[REGISTER] == number[r["Nama Lengkap"]]
+    assert all(not r.get(REGISTER) for r in records if r not in complaints)
