@@ -166,7 +166,6 @@ class _Pass:
         self.tz = cfg.office.tz
         self.cal = cfg.calendar.working_calendar(self.tz)
         self.result = PassResult(started_at=now, source=source.describe())
-        self._read_digest = ""  # of the sheet as this pass read it, bound to the config
         self.messenger = Messenger(cfg, sheet_url=getattr(source, "sheet_url", ""),
                                    attachments_of=attachments.context_lookup(ledger))
 
@@ -200,13 +199,14 @@ class _Pass:
         r.api_requests += snapshot.requests
         # Known only after the read: the link to the response tab itself (its gid).
         self.messenger.sheet_url = getattr(self.source, "sheet_url", "")
-        digest = self._read_digest = self._bind(snapshot.digest)
+        digest = self._bind(snapshot.digest)
         if idle.is_idle(state, self.ledger, self.now, digest=digest):
             self._idle(state, version)
             return
-        after, until = self._work(snapshot)
+        written, until = self._work(snapshot)
         del snapshot  # a confirming read (`_remember`) must not hold two sheets at once
-        self._remember(after, until, version)
+        self._remember(digest if written is None else written, until, version,
+                       wrote=written is not None)
 
     def _work(self, snapshot: SheetSnapshot) -> tuple[str | None, datetime]:
         """The pass proper, on a sheet that changed. Returns the digest of the sheet after the
@@ -262,22 +262,21 @@ class _Pass:
         if version and version != state.version:
             idle.save(self.ledger, replace(state, version=version))
 
-    def _remember(self, after: str | None, until: datetime, version: str) -> None:
+    def _remember(self, digest: str, until: datetime, version: str, *, wrote: bool) -> None:
         """After a clean pass, note what the sheet now holds and when time next matters, so
         that the next passes can tell cheaply that they have nothing to do (`idle.py`).
 
-        `version` was asked before the pass read the sheet. A pass that wrote (`after` is the
-        predicted digest) has made it stale: it asks again and reads the sheet once more, and
-        when the sheet holds exactly what it predicted, notes that newer version, so the next
-        pass costs one request instead of a full read. Anything else (an edit during the pass,
-        a version Drive will not tell) leaves a version that only costs the next pass a full
-        read, never a missed change."""
+        `version` was asked before the pass read the sheet. A pass that wrote (`digest` is
+        then the one predicted after its write) has made it stale: it asks again and reads the
+        sheet once more, and when the sheet holds exactly what it predicted, notes that newer
+        version, so the next pass costs one request instead of a full read. Anything else (an
+        edit during the pass, a version Drive will not tell) leaves a version that only costs
+        the next pass a full read, never a missed change."""
         r = self.result
-        digest = self._read_digest if after is None else after
         if not digest or r.errors or r.mail_retry or r.attachments_pending:
             idle.forget(self.ledger)
             return
-        if after is not None and version:
+        if wrote and version:
             version = self._confirm(digest)
         idle.save(self.ledger, idle.IdleState(digest, until, r.rows, r.problems, version))
 

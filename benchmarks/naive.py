@@ -43,9 +43,9 @@ class NaiveSource(GoogleSheetSource):
         if self._last_read is None or self._seen is None:
             self.read()
         assert self._last_read is not None and self._seen is not None
-        _, _, headers, rows = self._last_read  # the pass's own read, as the worker's would use
+        last = self._last_read  # the pass's own read, as the worker's write would use
         worksheet = self._seen[1]
-        plan = gp.plan_write(headers, rows, batch, self.cfg.field_aliases,
+        plan = gp.plan_write(last.headers, last.rows, batch, self.cfg.field_aliases,
                              self.cfg.worker_headers)
         session = _LoopbackSession(self.credentials.credentials,
                                    self.cfg.source.api_endpoint or SHEETS_ENDPOINT)

@@ -186,9 +186,12 @@ def test_rows_sorted_between_read_and_write_get_their_own_values(fake_google, go
     assert sum(1 for r in rows.values() if r[ANSWER]) == 1
 
 
+STAFF_NOTE_ROW = ["", "", "Catatan rapat staf (bukan aduan)"]
+
+
 def test_a_row_inserted_above_during_the_pass_shifts_nothing_onto_it(fake_google, google_config):
     sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(4))
-    staff_row = ["", "", "Catatan rapat staf (bukan aduan)"]
+    staff_row = STAFF_NOTE_ROW
     fake_google.before("sheets.values.get", 2, lambda f: f.insert_rows(sid, 1, [staff_row]))
     _, result = run_pass(google_config(sid))
     assert result.written == 12 and not result.skipped
@@ -412,9 +415,6 @@ def test_a_shorter_rekap_clears_the_rows_left_below_and_grows_the_tab_when_longe
     src.write(WriteBatch(rekap=longer))
     assert fake_google.values(sid, "Rekap") == longer
     assert fake_google.sheet(sid, "Rekap").row_count == 8
-
-
-STAFF_NOTE_ROW = ["", "", "Catatan rapat staf (bukan aduan)"]
 
 
 @pytest.mark.parametrize("edit", ["sort", "insert", "delete"])

@@ -28,7 +28,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from google.auth.transport.requests import AuthorizedSession
@@ -72,6 +72,16 @@ _READ_PARAMS = {
 }
 
 
+class _LastRead(NamedTuple):
+    """What a read saw, for the write that follows it in the same pass."""
+
+    version: str  # asked just before the read ("": not asked, or Drive could not say)
+    digest: str  # of the values as read (`gsheets_plan.values_digest`)
+    values: list[list[Any]]  # as read: serials, "" kept (what is hashed)
+    headers: list[str]
+    rows: list[list[Any]]  # converted (`gsheets_plan.convert_values`): the snapshot's own
+
+
 @dataclass(frozen=True)
 class _Meta:
     title: str
@@ -104,15 +114,12 @@ class GoogleSheetSource:
         self._drive_http: GoogleHttp | None = None
         self._meta: _Meta | None = None
         self._worksheet_title: str | None = cfg.source.worksheet or None
-        # Of the last read: its digest (for `write`) and what `details` shows.
-        self._read_digest = ""
+        # What `check`'s details show of the last read (title, worksheet, time zone, rows).
         self._seen: tuple[str, str, str, int] | None = None
-        # The last version asked, and what the last read saw (its version asked before it, the
-        # values as read, headers and rows): kept until the write, which uses them instead of
-        # reading the sheet again when Drive says the version has not moved since. The rows
-        # are the pass's own (shared, not copied); a new read drops the old ones first.
+        # The last version asked, and the last read (`_LastRead`): kept until the write, which
+        # uses it instead of reading the sheet again when Drive says the version has not moved.
         self._asked = ""
-        self._last_read: tuple[str, list[list[Any]], list[str], list[list[Any]]] | None = None
+        self._last_read: _LastRead | None = None
         self._sheet_gid: int | None = None
         self._rekap_values: list[list[Any]] | None = None
 
@@ -190,9 +197,8 @@ class GoogleSheetSource:
         digest = gp.values_digest(ws.title, meta.timezone, values, rekap_values)
         headers, rows = gp.convert_values(values, self.cfg.field_aliases,
                                           self.cfg.worker_headers)
-        self._read_digest = digest
         self._seen = (meta.title, ws.title, meta.timezone, len(rows))
-        self._last_read = (asked, values, headers, rows)
+        self._last_read = _LastRead(asked, digest, values, headers, rows)
         return SheetSnapshot(
             title=meta.title,
             worksheet=ws.title,
@@ -220,8 +226,8 @@ class GoogleSheetSource:
         meta = self._meta or self._metadata()
         ws = self._worksheet(meta)
         last, self._last_read = self._last_read, None
-        if last is not None and last[0] and self.version().token == last[0]:
-            _, raw, headers, rows = last
+        if last is not None and last.version and self.version().token == last.version:
+            raw, headers, rows = last.values, last.headers, last.rows
             unchanged = True
         else:
             raw = self._values(ws.title)
@@ -230,7 +236,7 @@ class GoogleSheetSource:
             # Only when the re-read finds the sheet as `read()` did may the next pass trust
             # the prediction below: a response or an edit that came in between was not seen
             # by this pass, so the next one must not take it for idle.
-            unchanged = bool(self._read_digest) and self._read_digest == gp.values_digest(
+            unchanged = last is not None and last.digest == gp.values_digest(
                 ws.title, meta.timezone, raw, self._rekap_values)
         plan = gp.plan_write(headers, rows, batch, self.cfg.field_aliases,
                              self.cfg.worker_headers)
