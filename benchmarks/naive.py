@@ -45,7 +45,7 @@ class NaiveSource(GoogleSheetSource):
         assert self._last_read is not None and self._seen is not None
         last = self._last_read  # the pass's own read, as the worker's write would use
         worksheet = self._seen[1]
-        plan = gp.plan_write(last.headers, last.rows, batch, self.cfg.field_aliases,
+        plan = gp.plan_write(*last.table(), batch, self.cfg.field_aliases,
                              self.cfg.worker_headers)
         session = _LoopbackSession(self.credentials.credentials,
                                    self.cfg.source.api_endpoint or SHEETS_ENDPOINT)

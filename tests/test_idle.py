@@ -12,6 +12,7 @@ from aduan_sync import config as config_mod
 from aduan_sync.defaults import SHEET_VERSION_RETRY_SECONDS
 from aduan_sync.ledger import Ledger
 from aduan_sync.passrun import run_pass
+from aduan_sync.sources import gsheets_plan
 from tests.conftest import FORM_HEADERS, LIGHT, ROAD, at, edit_book, form_row, write_book
 from tests.fakegoogle.passes import make_source
 from tests.fakegoogle.support import FakeClock
@@ -170,6 +171,32 @@ def test_a_staff_edit_moves_the_version_and_is_read(fake_google, google_config):
     result = run_pass(cfg, now=at(2026, 11, 23, 8, 45), env={})
     assert not result.idle and result.staff_edits == 1
     assert values_read(fake_google) >= 1
+
+
+def test_a_moved_version_over_unchanged_values_is_idle_without_converting_rows(
+    fake_google, google_config, monkeypatch
+):
+    """A format change moves the version: the pass reads, and its digest alone tells it is
+    idle; turning 50,000 rows into the pass's cells would cost half a second for nothing."""
+    sid, cfg = google_office(fake_google, google_config)
+    converted: list[int] = []
+    real = gsheets_plan.convert_values
+
+    def counted(values, *args):
+        converted.append(len(values))
+        return real(values, *args)
+
+    monkeypatch.setattr(gsheets_plan, "convert_values", counted)
+    fake_google.spreadsheet(sid).touch()
+    result = run_pass(cfg, now=at(2026, 11, 23, 8, 45), env={})
+    assert result.idle and result.exit_code == 0 and values_read(fake_google) == 1
+    assert converted == []
+    # A changed sheet is converted, once, for the pass and its write-back alike.
+    status = fake_google.values(sid)[0].index("Status")
+    fake_google.set_cell(sid, 1, status, "Ditolak")
+    result = run_pass(cfg, now=at(2026, 11, 23, 8, 50), env={})
+    assert not result.idle and result.staff_edits == 1
+    assert converted == [2]
 
 
 def test_a_deadline_due_under_an_unchanged_version_reads_the_sheet_and_reminds(

@@ -21,6 +21,7 @@ an HTTPS proxy nothing needs changing here: `HTTPS_PROXY` and `REQUESTS_CA_BUNDL
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -42,7 +43,13 @@ from aduan_sync.google_http import GoogleHttp, GooglePermanentError, GoogleTrans
 from aduan_sync.headers import map_headers
 from aduan_sync.rekap import REKAP_SHEET
 from aduan_sync.sources import gsheets_plan as gp
-from aduan_sync.sources.base import SheetSnapshot, SheetVersion, WriteBatch, WriteResult
+from aduan_sync.sources.base import (
+    SheetSnapshot,
+    SheetVersion,
+    Table,
+    WriteBatch,
+    WriteResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +85,7 @@ class _LastRead(NamedTuple):
     version: str  # asked just before the read ("": not asked, or Drive could not say)
     digest: str  # of the values as read (`gsheets_plan.values_digest`)
     values: list[list[Any]]  # as read: serials, "" kept (what is hashed)
-    headers: list[str]
-    rows: list[list[Any]]  # converted (`gsheets_plan.convert_values`): the snapshot's own
+    table: Callable[[], Table]  # converted (`gsheets_plan.convert_values`): the snapshot's own
 
 
 @dataclass(frozen=True)
@@ -195,16 +201,16 @@ class GoogleSheetSource:
             values = self._values(ws.title)
         self._rekap_values = rekap_values
         digest = gp.values_digest(ws.title, meta.timezone, values, rekap_values)
-        headers, rows = gp.convert_values(values, self.cfg.field_aliases,
-                                          self.cfg.worker_headers)
-        self._seen = (meta.title, ws.title, meta.timezone, len(rows))
-        self._last_read = _LastRead(asked, digest, values, headers, rows)
+        # Converted only when the pass needs the rows: not when `digest` tells it is idle.
+        table = functools.cache(functools.partial(
+            gp.convert_values, values, self.cfg.field_aliases, self.cfg.worker_headers))
+        self._seen = (meta.title, ws.title, meta.timezone, max(len(values) - 1, 0))
+        self._last_read = _LastRead(asked, digest, values, table)
         return SheetSnapshot(
             title=meta.title,
             worksheet=ws.title,
             timezone=meta.timezone,
-            headers=headers,
-            rows=rows,
+            table=table,
             requests=self.http.requests - before,
             rekap=rekap,
             digest=digest,
@@ -227,7 +233,7 @@ class GoogleSheetSource:
         ws = self._worksheet(meta)
         last, self._last_read = self._last_read, None
         if last is not None and last.version and self.version().token == last.version:
-            raw, headers, rows = last.values, last.headers, last.rows
+            raw, (headers, rows) = last.values, last.table()
             unchanged = True
         else:
             raw = self._values(ws.title)

@@ -35,6 +35,7 @@ from aduan_sync.sources.base import (
     SkippedUpdate,
     WriteBatch,
     WriteResult,
+    table_at_hand,
 )
 
 
@@ -145,8 +146,7 @@ class XlsxSource:
                 title=self.path.stem,
                 worksheet=ws.title,
                 timezone=self.timezone,
-                headers=headers,
-                rows=rows,
+                table=table_at_hand(headers, rows),
                 rekap=rekap,
                 digest=self._read_digest,
             )
