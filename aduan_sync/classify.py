@@ -1,168 +1,24 @@
-"""Classification (SOP step 3): is the reporter's data complete, and what is the complaint about.
+"""Classification (SOP step 3): what the complaint is about, and which unit it goes to.
 
 Pure functions over the form answers; the only I/O is `load_rules` reading `kategori.toml`.
-Text is compared as normalised tokens: casefolded, accents and invisible characters (zero-width,
-RTL overrides) removed, abbreviations and Javanese words mapped to standard Indonesian through
-the rules' `padanan` table, and repeated letters collapsed ("RUSAKKK" and "rusak" are one word).
+Text is compared as `text.tokens` normalises it, with abbreviations and Javanese words mapped
+to standard Indonesian through the rules' `padanan` table. The result also carries the
+completeness of the reporter's data (`completeness.py`), the other half of the step.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 import tomllib
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from aduan_sync import config
+from aduan_sync.completeness import check_completeness
 from aduan_sync.errors import ConfigError
-from aduan_sync.model import CATEGORY_LAINNYA, COMPLETE, INCOMPLETE_PREFIX
-
-# ------------------------------------------------------------------ text normalisation
-
-_WORD = re.compile(r"[^\W\d_]+")
-_RUN3 = re.compile(r"(.)\1{2,}")  # "rusakkk" -> "rusak"; legit doubles ("tanggal") survive
-_RUN2 = re.compile(r"(.)\1+")
-_LAUGH = re.compile(r"^(?:wk|ha|he|hi|hu|xi){2,}[a-z]?$")  # "wkwk", "hahaha"; not "hak"
-#: Suffixes tried off a word: Indonesian -nya/-ku/-mu, Javanese -e/-ne/-ipun ("dalane").
-_SUFFIXES = ("nya", "nipun", "ipun", "ne", "e", "ku", "mu", "lah", "kah")
-#: Parts of a text that are stripped before tokenising: marks and invisible format characters.
-_DROPPED = frozenset({"Mn", "Me", "Cf", "Cc", "Co", "Cs"})
-
-
-#: ASCII characters `_clean` drops (the C0 controls and DEL, category Cc).
-_ASCII_DROPPED = {c: None for c in range(128) if unicodedata.category(chr(c)) in _DROPPED}
-
-
-def _clean(text: str) -> str:
-    """Compatibility-fold (fancy and fullwidth letters), drop accents and invisible characters."""
-    if text.isascii():  # most answers: NFKD changes nothing, only controls can go
-        return text.translate(_ASCII_DROPPED)
-    folded = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in folded if unicodedata.category(ch) not in _DROPPED)
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case words of `text`, runs of 3+ equal letters collapsed to one."""
-    return [_collapse3(w) for w in _WORD.findall(_clean(text).casefold())]
-
-
-@functools.lru_cache(maxsize=65536)
-def _collapse3(word: str) -> str:
-    return _RUN3.sub(r"\1", word)
-
-
-@functools.lru_cache(maxsize=65536)
-def _skeleton(word: str) -> str:
-    """Every run of equal letters collapsed: the form keywords and text are compared in."""
-    return _RUN2.sub(r"\1", word)
-
-
-def _wordset(words: str) -> frozenset[str]:
-    return frozenset(_skeleton(w) for w in words.split())
-
-
-# ------------------------------------------------------------------ completeness
-
-#: Words that carry no complaint: greetings, politeness, fillers, tests (compared as skeletons).
-_FILLER = _wordset("""
-    halo hallo helo hello hai hi hey pagi siang sore malam selamat met assalamualaikum
-    asalamualaikum assalamu alaikum salam wr wb warahmatullahi wabarakatuh permisi punten
-    nuwun sewu sugeng enjing sonten dalu matur suwun nggih njih inggih min admin mimin minn
-    kak kakak pak bu bapak ibu mas mbak mba dik bang tes test testing tst coba cek ping p ok
-    oke okay sip terima kasih makasih trims thanks thx tq mohon tolong maaf ya yah iya y
-    dong deh sih kok nih tuh lah kah yuk dan di ke dari yang ini itu saya kami aku gue kita
-    dengan untuk ada apa gimana bagaimana info infonya nanya tanya mau ingin bisa
-""")
-#: Words that stand for "no name" / "no address" in a form field.
-_PLACEHOLDER = _wordset("""
-    anonim anonymous anon hamba allah alloh rahasia dirahasiakan tidak ada tanpa nama noname
-    no name na nn null none kosong tes test testing coba asdf admin isi diisi disebutkan mau
-    belum tau tahu
-""")
-
-MISSING_LABELS: dict[str, str] = {
-    "name": "nama pelapor",
-    "contact": "nomor HP/WhatsApp atau alamat email yang valid",
-    "address": "desa atau alamat",
-    "text": "isi aduan yang jelas",
-}
-"""Keys `check_completeness` reports as missing, with the Indonesian words the sheet shows."""
-
-_PHONE_RUN = re.compile(r"\+?\d[\d \-.()]*\d")
-
-
-def normalize_phone(text: str) -> str | None:
-    """The first Indonesian mobile number in `text` in `08…` form, or None.
-
-    Accepts 08…, +628…, 628…, +62 08… and 8… (Google Forms drops a leading zero when the
-    answer is numeric), with spaces, dashes, dots and parentheses; 10–13 digits in `08…` form.
-    """
-    for run in _PHONE_RUN.findall(unicodedata.normalize("NFKC", _clean(text or ""))):
-        digits = re.sub(r"\D", "", run)
-        if digits.startswith("62"):
-            digits = digits[2:].removeprefix("0")
-        elif digits.startswith("0"):
-            digits = digits[1:]
-        national = "0" + digits
-        if re.fullmatch(r"08[1-9]\d{7,10}", national):
-            return national
-    return None
-
-
-def is_valid_email(text: str) -> bool:
-    """A plausible single email address (the same test as the config's)."""
-    return config.is_valid_email((text or "").strip())
-
-
-def _letters(text: str, ignore: frozenset[str]) -> int:
-    """How many letters `text` has outside the words in `ignore`."""
-    return sum(len(w) for w in tokens(text) if _skeleton(w) not in ignore)
-
-
-def _content_words(text: str) -> set[str]:
-    """Distinct words of `text` that say something (no greetings, fillers, laughter)."""
-    return {
-        _skeleton(w) for w in tokens(text)
-        if len(w) >= 2 and _skeleton(w) not in _FILLER and not _LAUGH.match(w)
-    }
-
-
-def _is_clear(text: str, location: str) -> bool:
-    """Clear enough to act on: 3+ distinct content words, or 2 with a place given apart."""
-    words = len(_content_words(text))
-    return words >= 3 or (words == 2 and bool(_content_words(location)))
-
-
-def check_completeness(answers: Mapping[str, str]) -> tuple[str, list[str]]:
-    """`("Lengkap", [])`, or `("Perlu Klarifikasi: <what is missing>", [missing keys])`.
-
-    `answers` is keyed by form-field key (`model.FORM_FIELDS`), values already text. Missing
-    keys are those of `MISSING_LABELS`, in that order: a name (not "-", "anonim", "Hamba
-    Allah"…), a usable contact (a valid mobile number or email), a desa or address, and a
-    complaint text clear enough to act on (not only greetings, "tes", punctuation or emoji).
-    """
-    def get(key: str) -> str:
-        return str(answers.get(key) or "")
-
-    missing: list[str] = []
-    if _letters(get("name"), _PLACEHOLDER) < 2:
-        missing.append("name")
-    phone, email = get("phone"), get("email")
-    if not (normalize_phone(phone) or is_valid_email(email) or is_valid_email(phone)):
-        missing.append("contact")
-    if _letters(get("desa"), _PLACEHOLDER) < 3 and _letters(get("address"), _PLACEHOLDER) < 3:
-        missing.append("address")
-    if not _is_clear(get("text"), get("location")):
-        missing.append("text")
-    if not missing:
-        return COMPLETE, []
-    return f"{INCOMPLETE_PREFIX}: " + ", ".join(MISSING_LABELS[k] for k in missing), missing
-
+from aduan_sync.model import CATEGORY_LAINNYA
+from aduan_sync.text import clean, skeleton, tokens
 
 # ------------------------------------------------------------------ rules
 
@@ -354,14 +210,17 @@ def _keyword_words(
         if len(stem) != 1 or "*" in text.strip("*"):
             raise fail(key, f"tanda * hanya boleh di awal/akhir satu kata: {item!r}")
         lead, trail = "*" if text.startswith("*") else "", "*" if text.endswith("*") else ""
-        return (lead + _skeleton(stem[0]) + trail,)
+        return (lead + skeleton(stem[0]) + trail,)
     words: list[str] = []
     for word in tokens(text):
-        words.extend(_skeleton(w) for w in synonyms.get(word, (word,)))
+        words.extend(skeleton(w) for w in synonyms.get(word, (word,)))
     return tuple(words)
 
 
 # ------------------------------------------------------------------ scoring
+
+#: Suffixes tried off a word: Indonesian -nya/-ku/-mu, Javanese -e/-ne/-ipun ("dalane").
+_SUFFIXES = ("nya", "nipun", "ipun", "ne", "e", "ku", "mu", "lah", "kah")
 
 
 def _positions(text: str, synonyms: Mapping[str, tuple[str, ...]],
@@ -381,14 +240,14 @@ def _positions(text: str, synonyms: Mapping[str, tuple[str, ...]],
 
 def _word_positions(word: str, synonyms: Mapping[str, tuple[str, ...]]) -> list[frozenset[str]]:
     if word in synonyms:
-        return [frozenset({_skeleton(w)}) for w in synonyms[word]]
+        return [frozenset({skeleton(w)}) for w in synonyms[word]]
     forms = {word} | {
         word[: -len(s)] for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 3
     }
     mapped = set()
     for form in forms:  # "dalane" -> "dalan" -> "jalan"
         standard = synonyms.get(form, (form,))
-        mapped.add(_skeleton(standard[0] if len(standard) == 1 else form))
+        mapped.add(skeleton(standard[0] if len(standard) == 1 else form))
     return [frozenset(mapped)]
 
 
@@ -452,7 +311,7 @@ class Classification:
     category: str
     unit: str
     completeness: str  # "Lengkap" or "Perlu Klarifikasi: …"
-    missing: tuple[str, ...]  # keys of MISSING_LABELS
+    missing: tuple[str, ...]  # keys of completeness.MISSING_LABELS
     confident: bool  # False: the rules could not decide and staff should
     note: str = ""  # Indonesian, for the sheet's Catatan column; "" when nothing to say
     scores: tuple[tuple[str, float], ...] = ()  # rule scores, best first
@@ -492,7 +351,7 @@ def classify(
     """
     completeness, missing = check_completeness(answers)
     staff = (staff_category or "").strip()
-    if staff and _clean(staff).strip():  # a cell holding only a zero-width space is blank
+    if staff and clean(staff).strip():  # a cell holding only a zero-width space is blank
         known = _known(staff, rules.categories)
         note = ""
         if known is None:

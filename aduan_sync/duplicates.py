@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 
-from aduan_sync.classify import normalize_phone, tokens
+from aduan_sync.completeness import normalize_phone
+from aduan_sync.text import tokens
 
 
 def contact_key(answers: Mapping[str, str]) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 
 from aduan_sync import fanout
-from aduan_sync.classify import MISSING_LABELS
+from aduan_sync.completeness import MISSING_LABELS
 from aduan_sync.config import Config, is_valid_email
 from aduan_sync.ledger import Complaint, QueuedMessage
 from aduan_sync.mail.compose import compose_bytes, message_id_for

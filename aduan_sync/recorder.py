@@ -16,7 +16,7 @@ from typing import Any
 from aduan_sync import decide, fanout
 from aduan_sync.answers import Answers
 from aduan_sync.calendar import WorkingCalendar
-from aduan_sync.classify import check_completeness
+from aduan_sync.completeness import check_completeness
 from aduan_sync.config import Config, is_valid_email
 from aduan_sync.deadlines import ComplaintKind, final_deadline, ppid_deadline
 from aduan_sync.duplicates import DuplicateFinder

@@ -13,15 +13,17 @@ import pytest
 
 from aduan_sync import config
 from aduan_sync.classify import (
-    MISSING_LABELS,
     Classification,
-    check_completeness,
     classify,
-    is_valid_email,
     load_rules,
-    normalize_phone,
     rules_from_mapping,
     score,
+)
+from aduan_sync.completeness import (
+    MISSING_LABELS,
+    check_completeness,
+    is_valid_email,
+    normalize_phone,
 )
 from aduan_sync.errors import ConfigError
 from aduan_sync.model import DEFAULT_CATEGORIES
