@@ -49,7 +49,7 @@ class Messenger:
     cfg: Config
     sheet_url: str = ""
     env: jinja2.Environment | None = None
-    #: complaint id -> its recorded attachments (`attachments.context_lookup(ledger)`):
+    #: complaint id -> its recorded attachments (`uploads.context_lookup(ledger)`):
     #: staff mails then list each file's name, size and link, not just the links.
     attachments_of: Callable[[int], list[dict[str, Any]]] | None = None
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from aduan_sync import archive, attachments, decide, fanout, idle, lifecycle, reminders
+from aduan_sync import archive, attachments, decide, fanout, idle, lifecycle, reminders, uploads
 from aduan_sync.answers import Answers
 from aduan_sync.classify import classify, load_rules
 from aduan_sync.config import Config
@@ -167,7 +167,7 @@ class _Pass:
         self.cal = cfg.calendar.working_calendar(self.tz)
         self.result = PassResult(started_at=now, source=source.describe())
         self.messenger = Messenger(cfg, sheet_url=getattr(source, "sheet_url", ""),
-                                   attachments_of=attachments.context_lookup(ledger))
+                                   attachments_of=uploads.context_lookup(ledger))
 
     def run(self) -> PassResult:
         t0 = time.monotonic()
@@ -368,7 +368,7 @@ class _Pass:
 
         def written() -> Iterator[tuple[int, str]]:
             for batch in self.ledger.unarchived_batches(ARCHIVE_BATCH):
-                todo = [(c, attachments.archive_entries(self.ledger, c.id)) for c in batch]
+                todo = [(c, uploads.archive_entries(self.ledger, c.id)) for c in batch]
                 # Rendering the pages and writing the folders runs on every core (`fanout`).
                 shas = fanout.map_ordered(write, todo)
                 yield from ((c.id, sha) for (c, _), sha in zip(todo, shas, strict=True))

@@ -22,13 +22,6 @@ import pytest
 import requests
 
 from aduan_sync import archive, config
-from aduan_sync.attachments import (
-    MAX_NAME_BYTES,
-    file_id_of,
-    find_file_ids,
-    safe_name,
-    size_text,
-)
 from aduan_sync.drive import (
     RESUMES_PER_PASS,
     DriveClient,
@@ -41,6 +34,13 @@ from aduan_sync.errors import ConfigError
 from aduan_sync.google_http import GoogleHttp
 from aduan_sync.ledger import Attachment, Complaint, Ledger, QueuedMessage
 from aduan_sync.passrun import PassResult, run_pass
+from aduan_sync.uploads import (
+    MAX_NAME_BYTES,
+    file_id_of,
+    find_file_ids,
+    safe_name,
+    size_text,
+)
 from tests.conftest import FORM_HEADERS as XLSX_HEADERS
 from tests.conftest import form_row as xlsx_row
 from tests.conftest import write_book
