@@ -20,7 +20,7 @@ from typing import Any
 
 from aduan_sync.errors import ArchiveError
 from aduan_sync.fsutil import ensure_private_dir, write_atomic
-from aduan_sync.ledger import Complaint
+from aduan_sync.records import Complaint
 from aduan_sync.register import filename_safe
 
 ARCHIVE_VERSION = 1

@@ -50,7 +50,8 @@ from aduan_sync.downloads import Fetcher, Job, Outcome
 from aduan_sync.drive import DriveClient, DriveFile, DriveFileError
 from aduan_sync.errors import ArchiveError
 from aduan_sync.fsutil import flush_to_disk
-from aduan_sync.ledger import Attachment, Complaint, Ledger
+from aduan_sync.ledger import Ledger
+from aduan_sync.records import Attachment, Complaint
 from aduan_sync.uploads import archive_entries, drive_link, find_file_ids, safe_name, size_text
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 from aduan_sync.answers import Answers, parse_row
 from aduan_sync.headers import HeaderMap
 from aduan_sync.identity import cell_text, row_anchors
-from aduan_sync.ledger import Complaint, NewComplaint
 from aduan_sync.model import STAFF_COLUMNS, Status, format_sheet_datetime
+from aduan_sync.records import Complaint, NewComplaint
 from aduan_sync.sources.base import CellUpdate, RowAnchor, SheetSnapshot, WriteBatch
 
 

@@ -36,7 +36,7 @@ from aduan_sync.drive import (
     ThreadClients,
 )
 from aduan_sync.fsutil import ensure_private_dir
-from aduan_sync.ledger import Attachment
+from aduan_sync.records import Attachment
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,9 @@ from typing import Any
 
 from aduan_sync.calendar import WorkingCalendar
 from aduan_sync.config import RemindersConfig
-from aduan_sync.ledger import Complaint, Ledger
+from aduan_sync.ledger import Ledger
 from aduan_sync.model import Status
+from aduan_sync.records import Complaint
 from aduan_sync.reminders import WAITING
 
 STATE_KEY = "idle"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from aduan_sync.answers import Answers
 from aduan_sync.decide import RowView, answers_sha256
-from aduan_sync.ledger import Complaint
 from aduan_sync.model import STAFF_FINAL_STATUSES, STATUS_RANK, Status
+from aduan_sync.records import Complaint
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,10 @@ import jinja2
 from aduan_sync import fanout
 from aduan_sync.completeness import MISSING_LABELS
 from aduan_sync.config import Config, is_valid_email
-from aduan_sync.ledger import Complaint, QueuedMessage
 from aduan_sync.mail.compose import compose_bytes, message_id_for
 from aduan_sync.mail.render import make_environment, render_formulir, render_message
 from aduan_sync.model import format_sheet_datetime
+from aduan_sync.records import Complaint, QueuedMessage
 
 _ENVIRONMENTS: dict[Path, jinja2.Environment] = {}
 

@@ -26,7 +26,7 @@ from aduan_sync.duplicates import DuplicateFinder
 from aduan_sync.errors import EXIT_ITEM_ERRORS, EXIT_OK, AduanSyncError, ArchiveError
 from aduan_sync.fsutil import flush_to_disk, start_sweep
 from aduan_sync.headers import HeaderMap, map_headers
-from aduan_sync.ledger import Complaint, Ledger
+from aduan_sync.ledger import Ledger
 from aduan_sync.lock import pass_lock
 from aduan_sync.mail.deliver import deliver_pending
 from aduan_sync.mail.transport import Transport, open_transport
@@ -34,6 +34,7 @@ from aduan_sync.messages import Messenger
 from aduan_sync.model import FORM_FIELDS
 from aduan_sync.progress import track
 from aduan_sync.recorder import Recorder, failed_labels
+from aduan_sync.records import Complaint
 from aduan_sync.rekap import pad_grid, rekap_grid
 from aduan_sync.sources import open_source
 from aduan_sync.sources.base import SheetSnapshot, Source

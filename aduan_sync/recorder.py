@@ -20,11 +20,12 @@ from aduan_sync.completeness import check_completeness
 from aduan_sync.config import Config, is_valid_email
 from aduan_sync.deadlines import ComplaintKind, final_deadline, ppid_deadline
 from aduan_sync.duplicates import DuplicateFinder
-from aduan_sync.ledger import Complaint, Ledger, QueuedMessage
+from aduan_sync.ledger import Ledger
 from aduan_sync.lifecycle import Review, add_note, can_move
 from aduan_sync.mail.render import KIND_LABELS
 from aduan_sync.messages import Messenger, WithFiles
 from aduan_sync.model import CATEGORY_LAINNYA, Status
+from aduan_sync.records import Complaint, QueuedMessage
 from aduan_sync.register import format_register
 from aduan_sync.reminders import Overdue, digest_lists
 

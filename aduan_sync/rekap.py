@@ -15,9 +15,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, tzinfo
 
-from aduan_sync.ledger import Complaint
 from aduan_sync.mail.render import MONTHS
 from aduan_sync.model import DEFAULT_CATEGORIES, SHEET_DATETIME_FORMAT, Status
+from aduan_sync.records import Complaint
 from aduan_sync.reports.neutral import neutralize
 from aduan_sync.reports.stats import EMPTY_LABEL, count_by
 from aduan_sync.status import OPEN_STATUSES

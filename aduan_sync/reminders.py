@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from aduan_sync.calendar import WorkingCalendar
 from aduan_sync.config import RemindersConfig
-from aduan_sync.ledger import Complaint
 from aduan_sync.model import OPEN_STATUSES, STAFF_FINAL_STATUSES, Status
+from aduan_sync.records import Complaint
 
 #: Statuses in which a complaint waits for the office.
 WAITING = OPEN_STATUSES

@@ -21,7 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 from aduan_sync import archive
 
 if TYPE_CHECKING:
-    from aduan_sync.ledger import Attachment, Ledger
+    from aduan_sync.ledger import Ledger
+from aduan_sync.records import Attachment
 
 #: Longest file name written, in UTF-8 bytes: fits ext4 (255) and eCryptfs (143) with room
 #: for a " (12)" de-duplication suffix.

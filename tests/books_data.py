@@ -10,7 +10,8 @@ from pathlib import Path
 
 from aduan_sync import config as config_mod
 from aduan_sync import defaults
-from aduan_sync.ledger import Ledger, NewComplaint
+from aduan_sync.ledger import Ledger
+from aduan_sync.records import NewComplaint
 from aduan_sync.register import format_register
 from tests.conftest import JAKARTA
 

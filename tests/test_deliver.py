@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from aduan_sync.ledger import Ledger, QueuedMessage
+from aduan_sync.ledger import Ledger
 from aduan_sync.mail.deliver import DeliveryReport, default_backoff, deliver_pending
 from aduan_sync.mail.outbox import OutboxTransport
 from aduan_sync.mail.smtp import SmtpTransport
 from aduan_sync.mail.transport import Refused
+from aduan_sync.records import QueuedMessage
 from tests.smtpserver import HOST, Recorder, SmtpServer, Tls, dead_port, make_tls
 
 JAKARTA = ZoneInfo("Asia/Jakarta")

@@ -21,10 +21,11 @@ from aduan_sync.errors import (
     MailPermanentError,
     MailSetupError,
 )
-from aduan_sync.ledger import Ledger, QueuedMessage
+from aduan_sync.ledger import Ledger
 from aduan_sync.mail.deliver import deliver_pending
 from aduan_sync.mail.gmail import GmailTransport
 from aduan_sync.mail.transport import open_transport
+from aduan_sync.records import QueuedMessage
 from tests.fakegoogle import FakeGoogle, MitmProxy
 from tests.smtpserver import dead_port
 

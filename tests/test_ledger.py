@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from aduan_sync.errors import LedgerError
-from aduan_sync.ledger import Ledger, NewComplaint, QueuedMessage
+from aduan_sync.ledger import Ledger
+from aduan_sync.records import NewComplaint, QueuedMessage
 from tests.conftest import at
 
 NOW = at(2026, 11, 24, 9, 0)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from aduan_sync.ledger import Complaint, Ledger
+from aduan_sync.ledger import Ledger
 from aduan_sync.model import DEFAULT_CATEGORIES, Status
+from aduan_sync.records import Complaint
 from aduan_sync.rekap import NO_OVERDUE, REKAP_WIDTH, pad_grid, rekap_grid
 from tests.books_data import PAYLOADS, TRIGGERS, Spec, fill_ledger
 from tests.conftest import JAKARTA, at

@@ -37,7 +37,7 @@ BATCH = 500
 
 
 class OutboxEntry(Protocol):
-    """What the loop reads from one of the ledger's outbox messages (`ledger.OutboxMessage`)."""
+    """What the loop reads from one of the ledger's outbox messages (`records.OutboxMessage`)."""
 
     @property
     def id(self) -> int: ...

@@ -8,8 +8,9 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from aduan_sync.config import Config, OfficeConfig
-from aduan_sync.ledger import Complaint, Ledger
+from aduan_sync.ledger import Ledger
 from aduan_sync.model import format_sheet_datetime
+from aduan_sync.records import Complaint
 
 
 def load_complaints(cfg: Config) -> list[Complaint]:

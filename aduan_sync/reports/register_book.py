@@ -23,9 +23,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from aduan_sync.config import Config, OfficeConfig
 from aduan_sync.errors import AduanSyncError
-from aduan_sync.ledger import Complaint
 from aduan_sync.mail.render import ringkas, tanggal
 from aduan_sync.model import COMPLETE, SHEET_DATETIME_FORMAT
+from aduan_sync.records import Complaint
 from aduan_sync.reports.common import (
     camat_title,
     load_complaints,

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from aduan_sync.calendar import WorkingCalendar
-from aduan_sync.ledger import Complaint
 from aduan_sync.mail.render import MONTHS
 from aduan_sync.model import CHANNELS, DEFAULT_CATEGORIES, Status
+from aduan_sync.records import Complaint
 from aduan_sync.status import OPEN_STATUSES
 
 #: Statuses staff give to complaints that are not handled on their merits.
