@@ -7,7 +7,8 @@ from datetime import datetime
 from pathlib import Path
 
 from aduan_sync import config as config_mod
-from aduan_sync.passrun import PassResult, run_pass
+from aduan_sync.pass_result import PassResult
+from aduan_sync.passrun import run_pass
 from aduan_sync.status import status_report
 from aduan_sync.workspace import create_demo_workspace
 

@@ -45,7 +45,8 @@ from aduan_sync.errors import (
     PassLockedError,
 )
 from aduan_sync.lock import pass_lock
-from aduan_sync.passrun import PassResult, run_pass
+from aduan_sync.pass_result import PassResult
+from aduan_sync.passrun import run_pass
 
 log = logging.getLogger("aduan_sync.scheduler")
 

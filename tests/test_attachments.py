@@ -33,7 +33,8 @@ from aduan_sync.drive import (
 from aduan_sync.errors import ConfigError
 from aduan_sync.google_http import GoogleHttp
 from aduan_sync.ledger import Ledger
-from aduan_sync.passrun import PassResult, run_pass
+from aduan_sync.pass_result import PassResult
+from aduan_sync.passrun import run_pass
 from aduan_sync.records import Attachment, Complaint, QueuedMessage
 from aduan_sync.uploads import (
     MAX_NAME_BYTES,

@@ -24,7 +24,7 @@ from aduan_sync.downloads import Fetcher
 from aduan_sync.drive import DriveClient, DriveFile, _SerializedRefresh
 from aduan_sync.errors import ConfigError
 from aduan_sync.ledger import Ledger
-from aduan_sync.passrun import PassResult
+from aduan_sync.pass_result import PassResult
 from aduan_sync.records import Attachment
 from tests.fakegoogle.fake import FakeGoogle
 from tests.fakegoogle.forms import FORM_HEADERS, form_row
