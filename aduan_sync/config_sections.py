@@ -154,10 +154,16 @@ def source_config(raw: Mapping[str, Any], path: Path) -> SourceConfig:
 def storage_config(raw: Mapping[str, Any], path: Path) -> StorageConfig:
     """`[storage]`: the data and archive folders (default `data` and `arsip`)."""
     st = _Section(raw, "storage", path)
-    data_dir = st.path_("data_dir", path.parent, "data")
-    archive_dir = st.path_("archive_dir", path.parent, "arsip")
-    assert data_dir is not None and archive_dir is not None
-    return StorageConfig(data_dir=data_dir, archive_dir=archive_dir)
+
+    def folder(k: str, default: str) -> Path:
+        p = st.path_(k, path.parent, default)
+        if p is None:  # written as "": no folder at all, never the config's own folder
+            raise st.fail(k, f'tidak boleh kosong; hapus baris ini untuk memakai folder '
+                             f'bawaan "{default}"')
+        return p
+
+    return StorageConfig(data_dir=folder("data_dir", "data"),
+                         archive_dir=folder("archive_dir", "arsip"))
 
 
 def register_config(raw: Mapping[str, Any], path: Path) -> RegisterConfig:

@@ -50,6 +50,16 @@ def test_invalid_config_exits_2_naming_key_and_file(workspace):
     assert res.stderr.startswith("Error: Konfigurasi tidak valid")
 
 
+@pytest.mark.parametrize("key", ["data_dir", "archive_dir"])
+def test_an_empty_folder_setting_exits_2_naming_the_key(workspace, key):
+    toml = workspace / "aduan.toml"
+    text = re.sub(rf"(?m)^{key} = .*$", f'{key} = ""', toml.read_text(encoding="utf-8"))
+    toml.write_text(text, encoding="utf-8")
+    res = invoke(workspace, "sync")
+    assert res.exit_code == 2, res.output
+    assert f"storage.{key}" in res.stderr and "tidak boleh kosong" in res.stderr
+
+
 def test_missing_config_file_exits_2(tmp_path):
     res = CliRunner().invoke(cli, ["--config", str(tmp_path / "nope.toml"), "sync"], obj={})
     assert res.exit_code == 2 and "aduan-sync init" in res.stderr

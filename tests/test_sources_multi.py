@@ -109,6 +109,9 @@ def test_each_source_gets_its_own_folders_and_register_format(two):
     (TWO_SOURCES.replace('backend = "xlsx"\npath = "loket.xlsx"', 'backend = "dropbox"'),
      "sources[2].backend", "salah satu dari"),
     ("sources = []\n" + COMMON, "sources", "satu atau lebih"),
+    ("register = 1\n" + TWO_SOURCES, "register", "tabel"),
+    (TWO_SOURCES.replace('data_dir = "data"', 'data_dir = ""'), "storage.data_dir",
+     "tidak boleh kosong"),
 ])
 def test_invalid_sources_are_refused_naming_the_key(tmp_path, text, key, words):
     (tmp_path / "aduan.toml").write_text(text, encoding="utf-8")
