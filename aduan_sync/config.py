@@ -123,9 +123,6 @@ def sources_from_mapping(raw: Mapping[str, Any], path: Path) -> list[Config]:
             isinstance(t, Mapping) for t in tables):
         raise ConfigError("harus berupa satu atau lebih tabel [[sources]]", key="sources",
                           path=path)
-    shared_register = raw.get("register", {})
-    if not isinstance(shared_register, Mapping):
-        raise ConfigError("harus berupa tabel [..]", key="register", path=path)
     configs: list[Config] = []
     samples: dict[str, str] = {}
     for i, table in enumerate(tables, start=1):
@@ -138,7 +135,7 @@ def sources_from_mapping(raw: Mapping[str, Any], path: Path) -> list[Config]:
         if any(c.source.name == name for c in configs):
             raise ConfigError(f"nama sumber {name!r} dipakai lebih dari sekali",
                               key=f"{where}.name", path=path)
-        register = dict(shared_register)
+        register = dict(sections.Section(raw, "register", path).data)  # a table, or refused
         if "register_format" in table:
             register["format"] = table["register_format"]
         sub = {**raw, "source": {k: v for k, v in table.items() if k != "register_format"},

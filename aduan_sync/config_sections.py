@@ -44,7 +44,7 @@ def is_valid_email(text: str) -> bool:
     return bool(_EMAIL.match(text)) and len(text) <= 254
 
 
-class _Section:
+class Section:
     """Typed reads from one TOML table, with errors that name `section.key` and the file."""
 
     def __init__(self, data: Mapping[str, Any], name: str, path: Path) -> None:
@@ -108,7 +108,7 @@ class _Section:
 
 def office_config(raw: Mapping[str, Any], path: Path) -> OfficeConfig:
     """`[office]`: the office's name, regency, time zone, address and Camat."""
-    o = _Section(raw, "office", path)
+    o = Section(raw, "office", path)
     office = OfficeConfig(
         name=o.text("name", defaults.OFFICE_NAME),
         regency=o.text("regency", defaults.OFFICE_REGENCY),
@@ -126,7 +126,7 @@ def office_config(raw: Mapping[str, Any], path: Path) -> OfficeConfig:
 def source_config(raw: Mapping[str, Any], path: Path) -> SourceConfig:
     """`[source]`: a Google sheet (ID or URL, credentials) or an `.xlsx` file."""
     base = path.parent
-    s = _Section(raw, "source", path)
+    s = Section(raw, "source", path)
     backend = s.choice("backend", "xlsx", ("google", "xlsx"))
     source = SourceConfig(
         backend=backend,
@@ -153,7 +153,7 @@ def source_config(raw: Mapping[str, Any], path: Path) -> SourceConfig:
 
 def storage_config(raw: Mapping[str, Any], path: Path) -> StorageConfig:
     """`[storage]`: the data and archive folders (default `data` and `arsip`)."""
-    st = _Section(raw, "storage", path)
+    st = Section(raw, "storage", path)
 
     def folder(k: str, default: str) -> Path:
         p = st.path_(k, path.parent, default)
@@ -168,7 +168,7 @@ def storage_config(raw: Mapping[str, Any], path: Path) -> StorageConfig:
 
 def register_config(raw: Mapping[str, Any], path: Path) -> RegisterConfig:
     """`[register]`: the register number format, tried on a sample number."""
-    r = _Section(raw, "register", path)
+    r = Section(raw, "register", path)
     register = RegisterConfig(format=r.text("format", defaults.REGISTER_FORMAT))
     _check_register_format(register.format, r)
     return register
@@ -177,7 +177,7 @@ def register_config(raw: Mapping[str, Any], path: Path) -> RegisterConfig:
 def mail_config(raw: Mapping[str, Any], path: Path) -> MailConfig:
     """`[mail]`: the backend (SMTP, Gmail API, outbox folder), sender, templates, attempts."""
     base = path.parent
-    m = _Section(raw, "mail", path)
+    m = Section(raw, "mail", path)
     return MailConfig(
         backend=m.choice("backend", "outbox", ("smtp", "gmail", "outbox")),
         sender=m.email("sender", MailConfig.sender, required=True),
@@ -200,14 +200,14 @@ def mail_config(raw: Mapping[str, Any], path: Path) -> MailConfig:
 
 def ppid_config(raw: Mapping[str, Any], path: Path) -> PersonConfig:
     """`[ppid]`: the information officer's name and (required) address."""
-    p = _Section(raw, "ppid", path)
+    p = Section(raw, "ppid", path)
     return PersonConfig(name=p.text("name", "PPID Pelaksana Kecamatan Jenawi"),
                         email=p.email("email", required=True))
 
 
 def recipients_config(raw: Mapping[str, Any], path: Path) -> RecipientsConfig:
     """`[recipients]`: the Camat, the administrator, and `[recipients.units]` addresses."""
-    rc = _Section(raw, "recipients", path)
+    rc = Section(raw, "recipients", path)
     units_raw = rc.table("units")
     units: dict[str, str] = {}
     for unit, addr in units_raw.items():
@@ -223,7 +223,7 @@ def recipients_config(raw: Mapping[str, Any], path: Path) -> RecipientsConfig:
 
 def schedule_config(raw: Mapping[str, Any], path: Path) -> ScheduleConfig:
     """`[schedule]`: the interval between passes, in minutes (or seconds, for trials)."""
-    sc = _Section(raw, "schedule", path)
+    sc = Section(raw, "schedule", path)
     return ScheduleConfig(
         interval_minutes=sc.num("interval_minutes", defaults.INTERVAL_MINUTES, minimum=0.1),
         interval_seconds=sc.num("interval_seconds", 0),
@@ -232,7 +232,7 @@ def schedule_config(raw: Mapping[str, Any], path: Path) -> ScheduleConfig:
 
 def classification_config(raw: Mapping[str, Any], path: Path) -> ClassificationConfig:
     """`[classification]`: the rules file and `[classification.units]` by known category."""
-    c = _Section(raw, "classification", path)
+    c = Section(raw, "classification", path)
     cat_units = {str(k): str(v) for k, v in c.table("units").items()}
     classification = ClassificationConfig(rules_file=c.path_("rules_file", path.parent),
                                           units=cat_units)
@@ -244,7 +244,7 @@ def classification_config(raw: Mapping[str, Any], path: Path) -> ClassificationC
 
 def field_aliases(raw: Mapping[str, Any], path: Path) -> dict[str, tuple[str, ...]]:
     """`[fields]`: the column headers each form field may have in the sheet."""
-    f = _Section(raw, "fields", path)
+    f = Section(raw, "fields", path)
     aliases: dict[str, tuple[str, ...]] = {}
     for key, val in f.data.items():
         if key not in FORM_FIELDS:
@@ -258,7 +258,7 @@ def field_aliases(raw: Mapping[str, Any], path: Path) -> dict[str, tuple[str, ..
 
 def worker_headers(raw: Mapping[str, Any], path: Path) -> dict[str, str]:
     """`[columns]`: the sheet header of each worker column the office renamed."""
-    col = _Section(raw, "columns", path)
+    col = Section(raw, "columns", path)
     headers: dict[str, str] = {}
     for key in col.data:
         if key not in WORKER_COLUMNS:
@@ -276,7 +276,7 @@ def _spreadsheet_id(text: str) -> str:
     return m.group(1) if m else text
 
 
-def _check_register_format(fmt: str, section: _Section) -> None:
+def _check_register_format(fmt: str, section: Section) -> None:
     """Try `fmt` on a sample number: a typo must stop the start, not the first register."""
     try:
         sample = fmt.format(seq=7, month_roman="XI", month=11, year=2026, yy="26")
@@ -296,7 +296,7 @@ _SLA_KEYS = ("register_minutes", "classify_minutes", "ppid_working_days", "answe
              "caps", "information_extension_days")
 
 
-def _only_known_keys(section: _Section, known: tuple[str, ...]) -> None:
+def _only_known_keys(section: Section, known: tuple[str, ...]) -> None:
     # A misspelt key would silently leave the default in force; the operator must hear of it.
     for k in section.data:
         if k not in known:
@@ -305,7 +305,7 @@ def _only_known_keys(section: _Section, known: tuple[str, ...]) -> None:
 
 def calendar_config(raw: Mapping[str, Any], path: Path) -> CalendarConfig:
     """`[calendar]`: office hours by Indonesian weekday name, extra days off, cuti bersama."""
-    c = _Section(raw, "calendar", path)
+    c = Section(raw, "calendar", path)
     _only_known_keys(c, _CALENDAR_KEYS)
     hours = CalendarConfig.office_hours
     if "office_hours" in c.data:
@@ -345,7 +345,7 @@ def calendar_config(raw: Mapping[str, Any], path: Path) -> CalendarConfig:
 
 def sla_config(raw: Mapping[str, Any], path: Path) -> SlaConfig:
     """`[sla]`: SOP step times and the optional cap (working days) per kind of complaint."""
-    s = _Section(raw, "sla", path)
+    s = Section(raw, "sla", path)
     _only_known_keys(s, _SLA_KEYS)
     default = SlaConfig()
     caps = default.caps
@@ -374,7 +374,7 @@ def sla_config(raw: Mapping[str, Any], path: Path) -> SlaConfig:
 def attachments_config(raw: Mapping[str, Any], path: Path) -> AttachmentsConfig:
     """`[attachments]`: size cap per file (MB), download attempts, files per complaint,
     downloads at once."""
-    a = _Section(raw, "attachments", path)
+    a = Section(raw, "attachments", path)
     _only_known_keys(a, ("max_mb", "max_attempts", "max_files", "parallel_downloads"))
     d = AttachmentsConfig()
     max_mb = a.num("max_mb", d.max_mb, minimum=0)
@@ -395,7 +395,7 @@ def attachments_config(raw: Mapping[str, Any], path: Path) -> AttachmentsConfig:
 
 def reminders_config(raw: Mapping[str, Any], path: Path) -> RemindersConfig:
     """`[reminders]`: escalation after N working days overdue, digest time, duplicates."""
-    r = _Section(raw, "reminders", path)
+    r = Section(raw, "reminders", path)
     default = RemindersConfig()
     text = r.text("digest_time", default.digest_time.strftime("%H:%M"))
     try:
