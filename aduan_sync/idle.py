@@ -22,6 +22,11 @@ before the read, so an edit made during the pass — or the pass's own write-bac
 next pass read in full; that pass, finding the values' digest unchanged, is still idle and
 only then notes the new version (the one write an idle pass ever makes), so the passes after
 it cost one request each.
+
+A pass that must read (the version moved: a staff member formatted a cell) need not decode
+what it read either: the state keeps the hash of the last clean read's answer as received
+(`SheetSnapshot.answer`), and an answer that comes back byte for byte the same has the digest
+noted with it. Only a different answer is decoded and hashed value by value.
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ class IdleState:
     rows: int
     problems: list[dict[str, Any]]
     version: str = ""  # the sheet's version before the read, bound to the config; "": unknown
+    #: The read's answer as received (`SheetSnapshot.answer`) whose values have `digest`,
+    #: bound to the config; "": unknown, the values must be decoded to compare digests.
+    answer: str = ""
 
 
 def load(ledger: Ledger) -> IdleState | None:
@@ -57,13 +65,14 @@ def load(ledger: Ledger) -> IdleState | None:
         return None
     data = json.loads(raw)
     return IdleState(data["digest"], datetime.fromisoformat(data["until"]), data["rows"],
-                     data["problems"], data.get("version", ""))
+                     data["problems"], data.get("version", ""), data.get("answer", ""))
 
 
 def save(ledger: Ledger, state: IdleState) -> None:
     value = json.dumps({"digest": state.digest, "until": state.until.isoformat(),
                         "rows": state.rows, "problems": state.problems,
-                        "version": state.version}, ensure_ascii=False)
+                        "version": state.version, "answer": state.answer},
+                       ensure_ascii=False)
     if ledger.state(STATE_KEY) != value:
         ledger.set_state(STATE_KEY, value)
 

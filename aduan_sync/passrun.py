@@ -134,14 +134,17 @@ class _Pass:
         r.api_requests += snapshot.requests
         # Known only after the read: the link to the response tab itself (its gid).
         self.messenger.sheet_url = getattr(self.source, "sheet_url", "")
-        digest = self._bind(snapshot.digest)
+        answer = self._bind(f"answer:{snapshot.answer}") if snapshot.answer else ""
+        digest = self._digest(snapshot, answer, state)
         if idle.is_idle(state, self.ledger, self.now, digest=digest):
-            self._idle(state, version)
+            self._idle(state, version, answer)
             return
         written, until = self._work(snapshot)
         del snapshot  # a confirming read (`_remember`) must not hold two sheets at once
-        self._remember(digest if written is None else written, until, version,
-                       wrote=written is not None)
+        if written is None:
+            self._remember(digest, until, version, answer)
+        else:
+            self._remember(written, until, version, wrote=True)
 
     def _work(self, snapshot: SheetSnapshot) -> tuple[str | None, datetime]:
         """The pass proper, on a sheet that changed. Returns the digest of the sheet after the
@@ -173,6 +176,14 @@ class _Pass:
         until = idle.next_event(current, self.cal, self.cfg.reminders, self.now, retries)
         return (None if written is None else self._bind(written)), until
 
+    def _digest(self, snapshot: SheetSnapshot, answer: str, state: idle.IdleState | None
+                ) -> str:
+        """The values' digest, bound to this config. When the read came back byte for byte as
+        the one the last clean pass noted, its digest is that pass's: nothing is decoded."""
+        if answer and state is not None and answer == state.answer:
+            return state.digest
+        return self._bind(snapshot.digest)
+
     def _version(self) -> str:
         """The sheet's version as the source tells it before any read, bound to this config;
         "" when the source cannot tell (the pass then reads, as always)."""
@@ -187,17 +198,20 @@ class _Pass:
         conf = json.dumps(self.cfg.raw, sort_keys=True, default=str)
         return hashlib.sha256(f"{token}/{conf}".encode()).hexdigest()
 
-    def _idle(self, state: idle.IdleState | None, version: str = "") -> None:
+    def _idle(self, state: idle.IdleState | None, version: str = "", answer: str = "") -> None:
         """Report the sheet as the last clean pass saw it. Unchanged values under a new version
         (moved by that pass's own write-back, or a format change): note the version, the one
-        write an idle pass makes, so that the next pass need not read the sheet."""
+        write an idle pass makes, so that the next pass need not read the sheet, and the
+        read's answer, so that a pass that must read need not decode it."""
         assert state is not None
         r = self.result
         r.rows, r.problems, r.idle = state.rows, state.problems, True
-        if version and version != state.version:
-            idle.save(self.ledger, replace(state, version=version))
+        noted = replace(state, version=version or state.version, answer=answer or state.answer)
+        if noted != state:
+            idle.save(self.ledger, noted)
 
-    def _remember(self, digest: str, until: datetime, version: str, *, wrote: bool) -> None:
+    def _remember(self, digest: str, until: datetime, version: str, answer: str = "", *,
+                  wrote: bool = False) -> None:
         """After a clean pass, note what the sheet now holds and when time next matters, so
         that the next passes can tell cheaply that they have nothing to do (`idle.py`).
 
@@ -211,25 +225,29 @@ class _Pass:
         if not digest or r.errors or r.mail_retry or r.attachments_pending:
             idle.forget(self.ledger)
             return
-        if wrote and version:
-            version = self._confirm(digest)
-        idle.save(self.ledger, idle.IdleState(digest, until, r.rows, r.problems, version))
+        if wrote:
+            version, answer = self._confirm(digest) if version else ("", "")
+        idle.save(self.ledger, idle.IdleState(digest, until, r.rows, r.problems, version,
+                                              answer))
 
-    def _confirm(self, digest: str) -> str:
+    def _confirm(self, digest: str) -> tuple[str, str]:
         """The version under which the sheet holds `digest` (the pass's own write-back), asked
-        before a confirming read; "" when the read finds anything else, or fails: the pass's
-        work is done, and the next pass reads in full."""
+        before a confirming read, and that read's answer (`SheetSnapshot.answer`, bound);
+        ("", "") when the read finds anything else, or fails: the pass's work is done, and the
+        next pass reads in full."""
         version = self._version()
         if not version:
-            return ""
+            return "", ""
         try:
             snapshot = self.source.read()
         except AduanSyncError as e:
             log.info("Pembacaan ulang setelah menulis gagal; proses berikutnya membaca lembar "
                      "kerja seluruhnya. %s", e.message, extra={"event": "confirm_read_failed"})
-            return ""
+            return "", ""
         self.result.api_requests += snapshot.requests
-        return version if self._bind(snapshot.digest) == digest else ""
+        if self._bind(snapshot.digest) != digest:
+            return "", ""
+        return version, self._bind(f"answer:{snapshot.answer}") if snapshot.answer else ""
 
     def _record(self, matching: decide.Matching, edits: list[decide.StaffEdit],
                 complaints: list[Complaint], origin: dict[str, object]

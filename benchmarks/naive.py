@@ -40,11 +40,11 @@ class NaiveSource(GoogleSheetSource):
         """Every changed cell as its own `update_cell` call; the columns added first."""
         if not batch:
             return WriteResult(written=0)
-        if self._last_read is None or self._seen is None:
+        if self._last_read is None:
             self.read()
-        assert self._last_read is not None and self._seen is not None
-        last = self._last_read  # the pass's own read, as the worker's write would use
-        worksheet = self._seen[1]
+        assert self._last_read is not None
+        last = self._last_read.read  # the pass's own read, as the worker's write would use
+        worksheet = last.title
         plan = gp.plan_write(*last.table(), batch, self.cfg.field_aliases,
                              self.cfg.worker_headers)
         session = _LoopbackSession(self.credentials.credentials,

@@ -183,3 +183,27 @@ def test_the_predicted_digest_after_a_write_is_the_digest_of_the_written_sheet()
     assert (gp.values_digest("F", "", gp.applied(values, cells), None)
             == gp.values_digest("F", "", written, None))
     assert values[1] == [46000.5, "Budi"]  # the rows read are left as they were
+
+
+def test_packed_rows_give_back_the_rows_as_read_and_hash_alike():
+    from aduan_sync.sources.gsheets_read import PackedRows
+
+    rows = [["Stempel waktu", "NIK", "Isi"], [46027.5, 3313064501800001, "jalan 🚧"], [],
+            ["", True, "a\u200bb"], [46027, 1.5]]
+    kept = [list(r) for r in rows]
+    packed = PackedRows(rows)
+    assert rows == [[]] * 5  # each row let go as it was packed
+    assert len(packed) == 5 and list(packed) == kept
+    assert packed[1] == kept[1] and packed[-1] == kept[-1] and packed[1:3] == kept[1:3]
+    assert packed[1] is not packed[1]  # a new list each time: nobody edits the packed row
+    assert (gp.values_digest("F", "Asia/Jakarta", packed, None)
+            == gp.values_digest("F", "Asia/Jakarta", kept, None))
+    headers, converted = gp.convert_values(packed, None, None)
+    assert headers == ["Stempel waktu", "NIK", "Isi"]
+    assert converted == [[datetime(2026, 1, 5, 12), 3313064501800001, "jalan 🚧"], [],
+                         [None, True, "a\u200bb"], [datetime(2026, 1, 5), 1.5]]
+    assert len(converted) == 4 and converted[-1] == [datetime(2026, 1, 5), 1.5]
+    assert converted[0:2] == [converted[0], converted[1]]
+    with pytest.raises(IndexError):
+        converted[4]
+    assert gp.convert_values(PackedRows([]), None, None) == ([], [])

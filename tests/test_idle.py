@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from pathlib import Path
 
@@ -197,6 +198,83 @@ def test_a_moved_version_over_unchanged_values_is_idle_without_converting_rows(
     result = run_pass(cfg, now=at(2026, 11, 23, 8, 50), env={})
     assert not result.idle and result.staff_edits == 1
     assert converted == [2]
+
+
+def count_decodes(monkeypatch) -> list[int]:
+    """Sizes of the values answers decoded from now on (`values.get` and `values.batchGet`)."""
+    decoded: list[int] = []
+    for name in ("decode_values", "decode_value_ranges"):
+        real = getattr(gsheets_plan, name)
+
+        def counted(content, real=real):
+            decoded.append(len(content))
+            return real(content)
+
+        monkeypatch.setattr(gsheets_plan, name, counted)
+    return decoded
+
+
+def idle_state(cfg) -> dict:
+    with Ledger(cfg.storage.ledger_path) as ledger:
+        return json.loads(ledger.state("idle"))
+
+
+def test_a_moved_version_over_the_same_answer_is_idle_without_decoding_it(
+    fake_google, google_config, monkeypatch
+):
+    """The confirming read of the pass that wrote noted its answer's hash: a read that comes
+    back byte for byte the same is idle before a single cell is decoded (at 50,000 rows,
+    decoding and hashing the values takes about half a second)."""
+    sid, cfg = google_office(fake_google, google_config)
+    noted = idle_state(cfg)
+    assert noted["answer"] and noted["version"]
+    decoded = count_decodes(monkeypatch)
+    fake_google.spreadsheet(sid).touch()  # a format change: new version, same values
+    result = run_pass(cfg, now=at(2026, 11, 23, 8, 45), env={})
+    assert result.idle and result.exit_code == 0 and values_read(fake_google) == 1
+    assert decoded == []
+    after = idle_state(cfg)
+    assert after["version"] != noted["version"]  # the new version, noted for the next pass
+    assert (after["answer"], after["digest"]) == (noted["answer"], noted["digest"])
+    # One value changed: another answer, decoded, and the staff's edit taken over.
+    status = fake_google.values(sid)[0].index("Status")
+    fake_google.set_cell(sid, 1, status, "Ditolak")
+    result = run_pass(cfg, now=at(2026, 11, 23, 8, 50), env={})
+    assert not result.idle and result.staff_edits == 1
+    assert decoded and idle_state(cfg)["answer"] != noted["answer"]
+
+
+def test_an_answer_not_noted_is_decoded_and_its_digest_decides(
+    fake_google, google_config, monkeypatch
+):
+    """Equal values need not come back as equal bytes (Google may write its JSON another
+    way): an answer other than the noted one is decoded, and equal digests still mean idle;
+    its hash is then noted for the next read."""
+    sid, cfg = google_office(fake_google, google_config)
+    with Ledger(cfg.storage.ledger_path) as ledger:
+        state = json.loads(ledger.state("idle"))
+        noted = state["answer"]
+        ledger.set_state("idle", json.dumps({**state, "answer": "0" * 64}))
+    decoded = count_decodes(monkeypatch)
+    fake_google.spreadsheet(sid).touch()
+    result = run_pass(cfg, now=at(2026, 11, 23, 8, 45), env={})
+    assert result.idle and result.exit_code == 0 and len(decoded) == 1
+    assert idle_state(cfg)["answer"] == noted
+
+
+def test_the_noted_answer_is_bound_to_the_config(fake_google, google_config, monkeypatch,
+                                                  tmp_path):
+    """Under another config the same bytes say nothing: the values are decoded and the pass
+    runs in full (the config may map the columns another way)."""
+    sid, cfg = google_office(fake_google, google_config)
+    path = tmp_path / "config" / "aduan.toml"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "\n[reminders]\nescalate_after_working_days = 2\n", encoding="utf-8")
+    changed = config_mod.load(path)
+    decoded = count_decodes(monkeypatch)
+    fake_google.spreadsheet(sid).touch()
+    result = run_pass(changed, now=at(2026, 11, 23, 8, 45), env={})
+    assert not result.idle and result.exit_code == 0 and decoded
 
 
 def test_a_deadline_due_under_an_unchanged_version_reads_the_sheet_and_reminds(

@@ -14,7 +14,7 @@ read altogether; one that cannot says so, and the pass tells from the values' di
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -24,7 +24,7 @@ from typing import Protocol, runtime_checkable
 CellValue = str | int | float | datetime | None
 
 #: A worksheet's header texts and data rows.
-Table = tuple[list[str], list[list[CellValue]]]
+Table = tuple[list[str], Sequence[list[CellValue]]]
 
 
 @dataclass(frozen=True)
@@ -38,17 +38,29 @@ class SheetSnapshot:
     #: unchanged never needs them, and converting 50,000 rows costs about half a second.
     table: Callable[[], Table]
     requests: int = 0  # API requests this read cost (0 for local files)
-    rekap: list[list[str]] | None = None  # texts of the `Rekap` worksheet; None: no such tab
-    #: SHA-256 of the values exactly as read (bytes from the API, or the file): equal digests
-    #: mean nothing in the sheet changed. Empty: the source cannot tell.
-    digest: str = ""
+    #: Texts of the `Rekap` worksheet (None: no such tab), made on first use.
+    rekap_of: Callable[[], list[list[str]] | None] = lambda: None
+    #: SHA-256 of the values in one canonical form: equal digests mean nothing in the sheet
+    #: changed. Empty: the source cannot tell. Made on first use (it needs every value).
+    digest_of: Callable[[], str] = lambda: ""
+    #: SHA-256 of the read exactly as received (bytes from the API), known without decoding
+    #: it: equal answers mean equal digests. Empty: the source does not tell.
+    answer: str = ""
+
+    @property
+    def rekap(self) -> list[list[str]] | None:
+        return self.rekap_of()
+
+    @property
+    def digest(self) -> str:
+        return self.digest_of()
 
     @property
     def headers(self) -> list[str]:
         return self.table()[0]
 
     @property
-    def rows(self) -> list[list[CellValue]]:
+    def rows(self) -> Sequence[list[CellValue]]:
         """Data rows; rows[i] is sheet row i + 2 (row 1 is the header)."""
         return self.table()[1]
 

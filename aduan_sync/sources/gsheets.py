@@ -21,7 +21,6 @@ an HTTPS proxy nothing needs changing here: `HTTPS_PROXY` and `REQUESTS_CA_BUNDL
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import logging
@@ -46,10 +45,10 @@ from aduan_sync.sources import gsheets_plan as gp
 from aduan_sync.sources.base import (
     SheetSnapshot,
     SheetVersion,
-    Table,
     WriteBatch,
     WriteResult,
 )
+from aduan_sync.sources.gsheets_read import PackedRows, ValuesRead
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +82,7 @@ class _LastRead(NamedTuple):
     """What a read saw, for the write that follows it in the same pass."""
 
     version: str  # asked just before the read ("": not asked, or Drive could not say)
-    digest: str  # of the values as read (`gsheets_plan.values_digest`)
-    values: list[list[Any]]  # as read: serials, "" kept (what is hashed)
-    table: Callable[[], Table]  # converted (`gsheets_plan.convert_values`): the snapshot's own
+    read: ValuesRead  # the snapshot's own: decoded (once) only when something needs it
 
 
 @dataclass(frozen=True)
@@ -120,14 +117,11 @@ class GoogleSheetSource:
         self._drive_http: GoogleHttp | None = None
         self._meta: _Meta | None = None
         self._worksheet_title: str | None = cfg.source.worksheet or None
-        # What `check`'s details show of the last read (title, worksheet, time zone, rows).
-        self._seen: tuple[str, str, str, int] | None = None
         # The last version asked, and the last read (`_LastRead`): kept until the write, which
         # uses it instead of reading the sheet again when Drive says the version has not moved.
         self._asked = ""
         self._last_read: _LastRead | None = None
         self._sheet_gid: int | None = None
-        self._rekap_values: list[list[Any]] | None = None
 
     # -- the Source contract ---------------------------------------------------------------
 
@@ -143,17 +137,18 @@ class GoogleSheetSource:
         return f"https://docs.google.com/spreadsheets/d/{self.spreadsheet_id}/edit#gid={gid}"
 
     def details(self) -> list[tuple[str, str]]:
-        """What `check` prints: (Indonesian label, value). Reads the sheet if not read yet."""
-        if self._seen is None:
+        """What `check` prints: (Indonesian label, value), of the read not yet written over
+        (`check` reads first); reads the sheet when there is none."""
+        if self._last_read is None:
             self.read()
-        assert self._seen is not None
-        title, worksheet, timezone, rows = self._seen
+        assert self._last_read is not None and self._meta is not None
+        seen = self._last_read.read
         return [
-            ("Judul spreadsheet", title),
+            ("Judul spreadsheet", self._meta.title),
             ("ID spreadsheet", self.spreadsheet_id),
-            ("Lembar kerja", worksheet),
-            ("Zona waktu spreadsheet", timezone),
-            ("Jumlah baris data", str(rows)),
+            ("Lembar kerja", seen.title),
+            ("Zona waktu spreadsheet", seen.timezone),
+            ("Jumlah baris data", str(seen.rows())),
             ("Bagikan sebagai Editor kepada", self.credentials.share_with),
         ]
 
@@ -192,28 +187,25 @@ class GoogleSheetSource:
         meta = self._metadata()
         ws = self._worksheet(meta)
         self._sheet_gid = ws.sheet_id
-        rekap = rekap_values = None
-        if ws.title != REKAP_SHEET and meta.tab(REKAP_SHEET):
-            # The worker's own `Rekap` tab rides in the same read (values.batchGet).
-            values, rekap_values = self._batch_values([ws.title, REKAP_SHEET])
-            rekap = gp.texts(rekap_values)
-        else:
-            values = self._values(ws.title)
-        self._rekap_values = rekap_values
-        digest = gp.values_digest(ws.title, meta.timezone, values, rekap_values)
-        # Converted only when the pass needs the rows: not when `digest` tells it is idle.
-        table = functools.cache(functools.partial(
-            gp.convert_values, values, self.cfg.field_aliases, self.cfg.worker_headers))
-        self._seen = (meta.title, ws.title, meta.timezone, max(len(values) - 1, 0))
-        self._last_read = _LastRead(asked, digest, values, table)
+        # The worker's own `Rekap` tab rides in the same read (values.batchGet).
+        with_rekap = ws.title != REKAP_SHEET and meta.tab(REKAP_SHEET) is not None
+        content = (self._batch_values([ws.title, REKAP_SHEET]) if with_rekap
+                   else self._values(ws.title))
+        # Decoded only when the pass needs the values: not when `answer` or `digest` tells
+        # it is idle (`gsheets_read`).
+        read = ValuesRead(ws.title, meta.timezone, content, with_rekap=with_rekap,
+                          field_aliases=self.cfg.field_aliases,
+                          worker_headers=self.cfg.worker_headers)
+        self._last_read = _LastRead(asked, read)
         return SheetSnapshot(
             title=meta.title,
             worksheet=ws.title,
             timezone=meta.timezone,
-            table=table,
+            table=read.table,
             requests=self.http.requests - before,
-            rekap=rekap,
-            digest=digest,
+            rekap_of=read.rekap,
+            digest_of=read.digest,
+            answer=read.answer,
         )
 
     def write(self, batch: WriteBatch) -> WriteResult:
@@ -232,18 +224,19 @@ class GoogleSheetSource:
         meta = self._meta or self._metadata()
         ws = self._worksheet(meta)
         last, self._last_read = self._last_read, None
+        rekap_read = last.read.rekap_values() if last is not None else None
         if last is not None and last.version and self.version().token == last.version:
-            raw, (headers, rows) = last.values, last.table()
+            raw, (headers, rows) = last.read.values(), last.read.table()
             unchanged = True
         else:
-            raw = self._values(ws.title)
+            raw = PackedRows(gp.decode_values(self._values(ws.title)))
             headers, rows = gp.convert_values(raw, self.cfg.field_aliases,
                                               self.cfg.worker_headers)
             # Only when the re-read finds the sheet as `read()` did may the next pass trust
             # the prediction below: a response or an edit that came in between was not seen
             # by this pass, so the next one must not take it for idle.
-            unchanged = last is not None and last.digest == gp.values_digest(
-                ws.title, meta.timezone, raw, self._rekap_values)
+            unchanged = last is not None and last.read.digest() == gp.values_digest(
+                ws.title, meta.timezone, raw, rekap_read)
         plan = gp.plan_write(headers, rows, batch, self.cfg.field_aliases,
                              self.cfg.worker_headers)
         rekap = batch.rekap if batch.rekap and ws.title != REKAP_SHEET else None
@@ -253,7 +246,7 @@ class GoogleSheetSource:
         # written: lets the next pass recognise an unchanged sheet.
         after = gp.values_digest(
             ws.title, meta.timezone, gp.applied(raw, plan.cells),
-            rekap if rekap is not None else self._rekap_values) if unchanged else ""
+            rekap if rekap is not None else rekap_read) if unchanged else ""
         requests = self.http.requests - before + self.drive_requests - asked_before
         return WriteResult(plan.written, plan.skipped, requests, digest=after)
 
@@ -354,16 +347,16 @@ class GoogleSheetSource:
             "[source] konfigurasi dengan nama lembar jawaban formulir."
         )
 
-    def _values(self, title: str) -> list[list[Any]]:
+    def _values(self, title: str) -> bytes:
+        """The `values.get` answer for worksheet `title`, undecoded."""
         url = f"{self.base}{self.spreadsheet_id}/values/{quote(gp.quote_sheet(title), safe='')}"
-        return gp.decode_values(self.http.call("GET", url, params=_READ_PARAMS).content)
+        return self.http.call("GET", url, params=_READ_PARAMS).content
 
-    def _batch_values(self, titles: list[str]) -> list[list[list[Any]]]:
+    def _batch_values(self, titles: list[str]) -> bytes:
+        """The `values.batchGet` answer for worksheets `titles`, undecoded."""
         ranges = [gp.quote_sheet(t) for t in titles]
-        answer = self.http.call("GET", f"{self.base}{self.spreadsheet_id}/values:batchGet",
-                                params={"ranges": ranges, **_READ_PARAMS})
-        found = gp.decode_value_ranges(answer.content)
-        return found + [[]] * (len(titles) - len(found))
+        return self.http.call("GET", f"{self.base}{self.spreadsheet_id}/values:batchGet",
+                              params={"ranges": ranges, **_READ_PARAMS}).content
 
     def _send(self, meta: _Meta, ws: gp.Tab, plan: gp.WritePlan,
               rekap: list[list[str]] | None) -> None:

@@ -5,12 +5,13 @@ writes as compare-and-set decisions and request bodies. No I/O here.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import marshal
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from aduan_sync.headers import map_headers, normalize_header
 from aduan_sync.identity import cell_text, locate_rows
@@ -147,29 +148,69 @@ def texts(values: Sequence[Sequence[Any]]) -> list[list[str]]:
 
 
 def convert_values(
-    values: Sequence[list[Any]],
+    values: Sequence[Sequence[Any]],
     field_aliases: Mapping[str, Sequence[str]] | None,
     worker_headers: Mapping[str, str] | None,
-) -> tuple[list[str], list[list[CellValue]]]:
+) -> tuple[list[str], ConvertedRows]:
     """Header texts and data rows of an UNFORMATTED_VALUE / SERIAL_NUMBER read (as decoded by
     `decode_values`). Rows stay as ragged as Google sends them; empty strings become None;
     numbers in the timestamp column become datetimes. `values` is left as it was (the source
     may write against it later, and hashes it as read)."""
     if not values:
-        return [], []
+        return [], ConvertedRows(values, None)
     headers = [cell_text(normalize_value(h)) for h in values[0]]
     ts_col = map_headers(headers, field_aliases, worker_headers).fields.get("timestamp")
-    rows: list[list[CellValue]] = []
-    for raw in values[1:]:
-        row = [None if v == "" else v for v in raw] if "" in raw else raw
+    return headers, ConvertedRows(values, ts_col)
+
+
+class ConvertedRows(Sequence[list[CellValue]]):
+    """The data rows of `values` (row 0 is the header), each converted when it is used, not
+    kept: the values may be packed (`gsheets_read.PackedRows`), and a 50,000-row sheet's cells
+    as objects take ~150 MiB. The row used last is kept, as a write decides one row's cells
+    in turn."""
+
+    def __init__(self, values: Sequence[Sequence[Any]], ts_col: int | None) -> None:
+        self._values, self._ts_col = values, ts_col
+        self._last: tuple[int, list[CellValue]] = (-1, [])
+
+    def __len__(self) -> int:
+        return max(len(self._values) - 1, 0)
+
+    def _convert(self, raw: Sequence[Any]) -> list[CellValue]:
+        row = [None if v == "" else v for v in raw]
+        ts_col = self._ts_col
         if ts_col is not None and ts_col < len(row):
             v = row[ts_col]
             if type(v) is int or type(v) is float:
-                if row is raw:
-                    row = list(raw)
                 row[ts_col] = from_serial(v)
-        rows.append(row)
-    return headers, rows
+        return row
+
+    @overload
+    def __getitem__(self, i: int) -> list[CellValue]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[list[CellValue]]: ...
+
+    def __getitem__(self, i: int | slice) -> list[CellValue] | list[list[CellValue]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        i = range(len(self))[i]  # IndexError, negative indexes
+        if self._last[0] != i:
+            self._last = (i, self._convert(self._values[i + 1]))
+        return self._last[1]
+
+    def __iter__(self) -> Iterator[list[CellValue]]:
+        return map(self._convert, itertools.islice(self._values, 1, None))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ConvertedRows({list(self)!r})"
 
 
 @dataclass

@@ -138,7 +138,7 @@ class XlsxSource:
             ws = self._pick_sheet(wb)
             headers, rows = _grid(ws.iter_rows(values_only=True))
             rekap = None
-            self._read_digest = self._digest(sha, ws.title)
+            self._read_digest = digest = self._digest(sha, ws.title)
             if REKAP_SHEET in wb.sheetnames and ws.title != REKAP_SHEET:
                 rekap = [[cell_text(v) for v in r]
                          for r in wb[REKAP_SHEET].iter_rows(values_only=True)]
@@ -147,8 +147,8 @@ class XlsxSource:
                 worksheet=ws.title,
                 timezone=self.timezone,
                 table=table_at_hand(headers, rows),
-                rekap=rekap,
-                digest=self._read_digest,
+                rekap_of=lambda: rekap,
+                digest_of=lambda: digest,
             )
         finally:
             wb.close()
