@@ -564,3 +564,29 @@ def test_a_long_digest_lists_the_first_complaints_and_counts_them_all():
     assert "ADUAN BARU (2500)" in out.text and "dan 2400 aduan lainnya" in out.text
     assert "dan 2400 aduan lainnya" in out.html
     assert "100/ADUAN/XI/2026" in out.text and "101/ADUAN" not in out.text
+
+
+def test_the_shared_environment_takes_up_a_changed_template_at_the_next_call(tmp_path: Path
+                                                                              ) -> None:
+    """The daemon keeps one environment all day; Jinja2 itself never re-checks the files
+    (`auto_reload` off), so `environment()` does, once a call (once a pass)."""
+    import os
+
+    from aduan_sync.messages import environment
+
+    (tmp_path / "mail").mkdir()
+    subject = tmp_path / "mail" / "receipt.subject.j2"
+    subject.write_text("[Aduan {{ complaint.register_no }}] Bukti A\n", encoding="utf-8")
+    env = environment(tmp_path)
+    assert env.auto_reload is False
+    assert render_message(env, "receipt", context()).subject.endswith("Bukti A")
+    assert environment(tmp_path) is env  # nothing changed: the compiled templates are kept
+    subject.write_text("[Aduan {{ complaint.register_no }}] Bukti B\n", encoding="utf-8")
+    os.utime(subject, ns=(1, 1))  # even a clock that did not move: the time differs
+    again = environment(tmp_path)
+    assert again is not env
+    assert render_message(again, "receipt", context()).subject.endswith("Bukti B")
+    assert render_message(env, "receipt", context()).subject.endswith("Bukti A")  # as loaded
+    (tmp_path / "mail" / "receipt.txt.j2").write_text("Teks kantor.\n", encoding="utf-8")
+    text = render_message(environment(tmp_path), "receipt", context()).text
+    assert text.strip() == "Teks kantor."

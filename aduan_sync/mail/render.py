@@ -126,11 +126,13 @@ class Rendered:
     html: str
 
 
-def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
+def make_environment(templates_dir: Path | None = None, *,
+                     auto_reload: bool = True) -> jinja2.Environment:
     """A Jinja2 environment over the office's templates, falling back to the packaged ones.
 
     Undefined names fail (StrictUndefined); `.html.j2` templates are autoescaped, `.txt.j2` and
-    `.subject.j2` are not.
+    `.subject.j2` are not. `auto_reload=False`: a template, once loaded, is never checked
+    against its file again (`messages.environment` checks the files once a pass instead).
     """
     paths = [PACKAGED_TEMPLATES]
     if templates_dir is not None and Path(templates_dir).resolve() != PACKAGED_TEMPLATES.resolve():
@@ -142,6 +144,7 @@ def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=auto_reload,
         # `None` from a sheet cell prints as nothing, never as the word "None".
         finalize=lambda value: "" if value is None else value,
     )
