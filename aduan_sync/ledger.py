@@ -124,8 +124,11 @@ class Ledger:
                 "ORDER BY year, seq LIMIT ?", (*after, size)).fetchall()
             if not rows:
                 return
-            yield [_complaint(r, {}) for r in rows]
             after = (rows[-1]["year"], rows[-1]["seq"])
+            batch = [_complaint(r, {}) for r in rows]
+            del rows  # the raw rows (every answer's JSON text) are not held while it is used
+            yield batch
+            del batch  # nor the batch while the next one is read
 
     def count_unarchived(self) -> int:
         return int(self.db.execute(
@@ -186,6 +189,29 @@ class Ledger:
         )
         assert cur.lastrowid is not None
         return cur.lastrowid
+
+    def register_complaint(
+        self, db: sqlite3.Connection, new: NewComplaint, *, register_no: str, year: int,
+        seq: int, registered_at: datetime,
+    ) -> Complaint:
+        """`insert_complaint`, returning the complaint as `complaint_in` would read it back,
+        without reading it back: equal field by field, but holding `new`'s own objects (its
+        answers are the row's, already in memory), where a read would decode a copy of each
+        (~4 KB a complaint: 200 MB for a first import of 50,000 rows)."""
+        cid = self.insert_complaint(db, new, register_no=register_no, year=year, seq=seq,
+                                    registered_at=registered_at)
+        return Complaint(
+            id=cid, register_no=register_no, year=year, seq=seq, fingerprint=new.fingerprint,
+            answers=new.answers, extra=list(new.extra), answers_sha256=new.answers_sha256,
+            submitted_at=new.submitted_at, registered_at=registered_at,
+            category=new.category, category_source=new.category_source, unit=new.unit,
+            completeness=new.completeness, missing=list(new.missing), status=new.status,
+            deadline=new.deadline, note=new.note, answer="", answer_date=None,
+            archived_sha256=None, origin=new.origin, written={},
+            final_deadline=new.final_deadline,
+            completed_at=registered_at if not new.missing else None,
+            duplicate_of=new.duplicate_of,
+        )
 
     _UPDATABLE = frozenset(
         {"category", "category_source", "unit", "completeness", "missing_json", "status",

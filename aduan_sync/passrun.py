@@ -322,9 +322,11 @@ class _Pass:
         def written() -> Iterator[tuple[int, str]]:
             for batch in self.ledger.unarchived_batches(ARCHIVE_BATCH):
                 todo = [(c, uploads.archive_entries(self.ledger, c.id)) for c in batch]
+                del batch
                 # Rendering the pages and writing the folders runs on every core (`fanout`).
                 shas = fanout.map_ordered(write, todo)
                 yield from ((c.id, sha) for (c, _), sha in zip(todo, shas, strict=True))
+                del todo, shas  # before the next batch is read: one batch in memory at a time
 
         try:
             for item in track(written(), "Menulis arsip aduan", total=total):

@@ -96,9 +96,8 @@ class Recorder:
         local = new.submitted_at.astimezone(self.cfg.office.tz)
         seq = self.ledger.next_seq(self.db, local.year)
         reg = format_register(self.cfg.register.format, seq, local)
-        cid = self.ledger.insert_complaint(self.db, new, register_no=reg, year=local.year,
+        c = self.ledger.register_complaint(self.db, new, register_no=reg, year=local.year,
                                            seq=seq, registered_at=self.now)
-        c = self.ledger.complaint_in(self.db, cid)
         self.event(c, "registered", status=Status.TERDAFTAR.value, sheet_row=view.index + 2)
         self.event(c, "classified", category=c.category, unit=c.unit,
                    completeness=c.completeness)

@@ -112,3 +112,24 @@ def test_naive_datetimes_are_refused(tmp_path: Path):
     with Ledger(tmp_path / "l.db") as ledger, pytest.raises(LedgerError), \
             ledger.transaction() as db:
         ledger.add_event(db, NOW.replace(tzinfo=None), "x")
+
+
+@pytest.mark.parametrize("variant", [
+    {},
+    {"missing": ["nik", "phone"], "completeness": "Perlu Klarifikasi", "deadline": None,
+     "status": "Perlu Klarifikasi"},
+    {"extra": [("Pertanyaan tambahan", "jawaban")], "duplicate_of": "001/2026",
+     "note": "Kemungkinan duplikat dari 001/2026.", "final_deadline": at(2026, 12, 8, 9, 0),
+     "origin": {"sumber": "Google Sheets", "sheet_row": 7}, "category_source": "staff"},
+])
+def test_a_registered_complaint_is_the_one_read_back(tmp_path: Path, variant):
+    """`register_complaint` returns the complaint without reading it back (a first import
+    would hold a decoded copy of every row's answers): it must equal the read."""
+    from dataclasses import replace
+
+    with Ledger(tmp_path / "l.db") as ledger, ledger.transaction() as db:
+        given = replace(new(), **variant)
+        made = ledger.register_complaint(db, given, register_no="001/2026", year=2026, seq=1,
+                                         registered_at=at(2026, 11, 24, 9, 5))
+        assert made == ledger.complaint_in(db, made.id)
+        assert made.answers is given.answers  # the row's own, not a decoded copy
