@@ -26,7 +26,7 @@ _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})
 _DIGITS = re.compile(r"\D+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Answers:
     """One row's answers: form fields by key (text), other form columns, and the timestamp."""
 

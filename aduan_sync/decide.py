@@ -27,7 +27,7 @@ from aduan_sync.records import Complaint, NewComplaint
 from aduan_sync.sources.base import CellUpdate, RowAnchor, SheetSnapshot, WriteBatch
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowView:
     """A data row as the pass sees it."""
 

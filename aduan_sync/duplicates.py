@@ -43,7 +43,7 @@ def similar(a: str, b: str, threshold: float) -> bool:
             and m.ratio() >= threshold)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Seen:
     register_no: str
     text: str  # normalised (see `normalized`)

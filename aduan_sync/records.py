@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Complaint:
     """One registered complaint as the ledger knows it."""
 

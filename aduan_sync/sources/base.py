@@ -70,7 +70,7 @@ def table_at_hand(headers: list[str], rows: list[list[CellValue]]) -> Callable[[
     return lambda: (headers, rows)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowAnchor:
     """How a write finds its complaint's row: by register number, else by fingerprint.
 
@@ -83,7 +83,7 @@ class RowAnchor:
     occurrence: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellUpdate:
     """One cell to write. `expected` is the cell's text when the worker read it; the write is
     skipped when the cell no longer holds it (a staff member typed there in between)."""

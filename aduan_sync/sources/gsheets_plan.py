@@ -240,7 +240,7 @@ def add_sheet_request(tab: Tab) -> dict[str, Any]:
         "gridProperties": {"rowCount": tab.row_count, "columnCount": tab.col_count}}}}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellWrite:
     row: int  # 0-based sheet row (0 is the header row)
     col: int
@@ -287,7 +287,7 @@ def plan_write(
 
     hmap = map_headers(headers, field_aliases, worker_headers)
     where = locate_rows(hmap, rows, list(dict.fromkeys(u.anchor for u in batch.updates)))
-    latest: dict[tuple[int, int], CellWrite] = {}
+    latest: dict[int, CellWrite] = {}  # by row * 2**16 + column (a sheet has < 2**15)
     for update in batch.updates:
         idx = where.get(update.anchor)
         col = column.get(normalize_header(update.column))
@@ -304,7 +304,7 @@ def plan_write(
             continue
         plan.written += 1
         if current != update.value:
-            latest[(idx + 1, col)] = CellWrite(idx + 1, col, update.value)
+            latest[(idx + 1) << 16 | col] = CellWrite(idx + 1, col, update.value)
     plan.cells.extend(latest.values())
     return plan
 
