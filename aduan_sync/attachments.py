@@ -40,6 +40,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -79,6 +80,8 @@ _GAVE_UP = ("Pengunduhan lampiran {label} dihentikan setelah {n} kali gagal; buk
 _TOO_LARGE = ("Lampiran {label} ({size}) tidak diunduh karena melebihi batas {cap} per berkas; "
               "berkas tetap dapat dibuka melalui tautan Google Drive.")
 _TOO_MANY = "Aduan memuat lebih dari {n} tautan lampiran; hanya {n} yang pertama diarsipkan."
+#: Complaints read at a time for their aduan.json to be rewritten.
+REWRITE_BATCH = 1000
 
 
 @dataclass
@@ -95,21 +98,27 @@ class AttachmentReport:
 
 
 def sync_attachments(cfg: Config, ledger: Ledger, source: Source, messenger: Messenger,
-                     now: datetime) -> AttachmentReport:
+                     now: datetime, known: Mapping[int, Complaint] | None = None
+                     ) -> AttachmentReport:
     """The pass's attachment step, after the archive: record the links of every complaint,
     fetch pending files (Google source only), list them in aduan.json, and refresh staff
-    mail queued but never tried so that it names the files."""
-    return _Step(cfg, ledger, messenger, now, DriveClient.for_source(cfg, source)).run()
+    mail queued but never tried so that it names the files. `known`: the complaints the pass
+    already holds (by id; as the ledger has them, but for the archive's checksum, which this
+    step does not read), so that they are not read again."""
+    return _Step(cfg, ledger, messenger, now, DriveClient.for_source(cfg, source),
+                 known or {}).run()
 
 
 class _Step:
     def __init__(self, cfg: Config, ledger: Ledger, messenger: Messenger, now: datetime,
-                 drive: DriveClient | None) -> None:
+                 drive: DriveClient | None, known: Mapping[int, Complaint]) -> None:
         self.cfg, self.ledger, self.messenger, self.now, self.drive = (
             cfg, ledger, messenger, now, drive)
         self.limits = cfg.attachments
         self.report = AttachmentReport()
-        self._complaints: dict[int, Complaint] = {}  # loaded when needed: passes stay cheap
+        self._known = known
+        # Taken from `known`, else loaded, when needed (passes stay cheap); notes changed here.
+        self._complaints: dict[int, Complaint] = {}
         # Folders the archive step could not write yet (disk full): no download into them.
         self.unarchived = {c.id for c in ledger.complaints(unarchived_only=True)}
         self.touched: set[int] = set()  # complaints whose files changed: mail to refresh
@@ -129,7 +138,9 @@ class _Step:
 
     def complaint(self, cid: int) -> Complaint:
         if cid not in self._complaints:
-            self._complaints[cid] = self.ledger.complaint_in(self.ledger.db, cid)
+            c = self._known.get(cid)
+            self._complaints[cid] = c if c is not None else self.ledger.complaint_in(
+                self.ledger.db, cid)
         return self._complaints[cid]
 
     def _record_links(self) -> None:
@@ -339,7 +350,7 @@ class _Step:
         """aduan.json lists each complaint's files: rewritten for the complaints changed above,
         as the pass's archive step does for any left unwritten (`archive_entries`)."""
         done: list[tuple[int, str]] = []
-        for c in self.ledger.complaints(unarchived_only=True):
+        for c in self._unarchived():
             if c.id in self.unarchived:
                 continue  # the archive step failed on it this pass (disk full): leave it be
             try:
@@ -354,6 +365,13 @@ class _Step:
             flush_to_disk()
             self.ledger.set_archived(done)
             self.report.archives_written = len(done)
+
+
+    def _unarchived(self) -> Iterator[Complaint]:
+        """The complaints whose aduan.json is due, as the ledger now has them (their notes
+        changed above), a batch at a time: a first import rewrites thousands."""
+        for batch in self.ledger.unarchived_batches(REWRITE_BATCH):
+            yield from batch
 
 
 @dataclass

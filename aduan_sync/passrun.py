@@ -346,7 +346,8 @@ class _Pass:
         from Drive on the Google source only. A file that cannot be fetched (403, 404, too
         large) is an item error (exit 1) and a note in `Catatan`, written by this same pass."""
         report = attachments.sync_attachments(self.cfg, self.ledger, self.source,
-                                              self.messenger, self.now)
+                                              self.messenger, self.now,
+                                              known={c.id: c for _, c in pairs})
         r = self.result
         r.attachments_downloaded = report.downloaded
         r.attachments_pending = report.pending
