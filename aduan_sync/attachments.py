@@ -40,7 +40,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -49,11 +49,10 @@ from aduan_sync import archive, lifecycle
 from aduan_sync.config import Config
 from aduan_sync.downloads import Fetcher, Job, Outcome
 from aduan_sync.drive import DriveClient, DriveFile, DriveFileError
-from aduan_sync.errors import ArchiveError
 from aduan_sync.fsutil import flush_to_disk
 from aduan_sync.ledger import Ledger
 from aduan_sync.records import Attachment, Complaint
-from aduan_sync.uploads import archive_entries, drive_link, find_file_ids, safe_name, size_text
+from aduan_sync.uploads import drive_link, find_file_ids, safe_name, size_text
 
 if TYPE_CHECKING:
     import sqlite3
@@ -80,8 +79,6 @@ _GAVE_UP = ("Pengunduhan lampiran {label} dihentikan setelah {n} kali gagal; buk
 _TOO_LARGE = ("Lampiran {label} ({size}) tidak diunduh karena melebihi batas {cap} per berkas; "
               "berkas tetap dapat dibuka melalui tautan Google Drive.")
 _TOO_MANY = "Aduan memuat lebih dari {n} tautan lampiran; hanya {n} yang pertama diarsipkan."
-#: Complaints read at a time for their aduan.json to be rewritten.
-REWRITE_BATCH = 1000
 
 
 @dataclass
@@ -92,7 +89,6 @@ class AttachmentReport:
     downloaded: int = 0
     pending: int = 0  # still to fetch on a later pass
     requests: int = 0  # Drive API (HTTP) requests sent; a batch of metadata reads is one
-    archives_written: int = 0  # aduan.json rewritten to list the files
     notes: dict[int, str] = field(default_factory=dict)  # complaint id -> its new `Catatan`
     errors: list[str] = field(default_factory=list)  # item errors, for the operator
 
@@ -101,8 +97,9 @@ def sync_attachments(cfg: Config, ledger: Ledger, source: Source, messenger: Mes
                      now: datetime, known: Mapping[int, Complaint] | None = None
                      ) -> AttachmentReport:
     """The pass's attachment step, after the archive: record the links of every complaint,
-    fetch pending files (Google source only), list them in aduan.json, and refresh staff
-    mail queued but never tried so that it names the files. `known`: the complaints the pass
+    fetch pending files (Google source only), and refresh staff mail queued but never tried
+    so that it names the files. A complaint whose files changed is marked unarchived: the
+    pass's archive step then rewrites its aduan.json. `known`: the complaints the pass
     already holds (by id; as the ledger has them, but for the archive's checksum, which this
     step does not read), so that they are not read again."""
     return _Step(cfg, ledger, messenger, now, DriveClient.for_source(cfg, source),
@@ -128,7 +125,6 @@ class _Step:
         self._record_links()
         if self.drive is not None:
             self._fetch_due(self.drive)
-        self._rewrite_archives()
         touched = [self.complaint(cid) for cid in sorted(self.touched)]
         for msgs in self.messenger.for_new_complaints(touched, self.now, staff_only=True):
             for msg in msgs:
@@ -332,7 +328,8 @@ class _Step:
 
     def _changed(self, db: sqlite3.Connection, cid: int) -> None:
         """The complaint's list of files changed: its aduan.json is due again. Recorded in the
-        same transaction, so a pass that dies now leaves the rewrite to the next archive step."""
+        same transaction: the pass's archive step, run again after this step, rewrites it (or,
+        when the pass dies first, the next pass's)."""
         self.ledger.update_complaint(db, cid, archived_sha256=None)
         self.touched.add(cid)
 
@@ -345,33 +342,6 @@ class _Step:
             self.ledger.update_complaint(db, cid, note=note)
             self._complaints[cid] = dataclasses.replace(c, note=note)
             self.report.notes[cid] = note
-
-    def _rewrite_archives(self) -> None:
-        """aduan.json lists each complaint's files: rewritten for the complaints changed above,
-        as the pass's archive step does for any left unwritten (`archive_entries`)."""
-        done: list[tuple[int, str]] = []
-        for c in self._unarchived():
-            if c.id in self.unarchived:
-                continue  # the archive step failed on it this pass (disk full): leave it be
-            try:
-                sha, _ = archive.write_complaint(self.cfg.storage.archive_dir, c,
-                                                 self.messenger.formulir,
-                                                 archive_entries(self.ledger, c.id))
-            except ArchiveError as e:
-                self.report.errors.append(e.message)  # the next pass writes it
-                break
-            done.append((c.id, sha))
-        if done:
-            flush_to_disk()
-            self.ledger.set_archived(done)
-            self.report.archives_written = len(done)
-
-
-    def _unarchived(self) -> Iterator[Complaint]:
-        """The complaints whose aduan.json is due, as the ledger now has them (their notes
-        changed above), a batch at a time: a first import rewrites thousands."""
-        for batch in self.ledger.unarchived_batches(REWRITE_BATCH):
-            yield from batch
 
 
 @dataclass

@@ -8,9 +8,6 @@ the ledger, so a pass killed between any two steps is finished by the next one.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -37,10 +34,9 @@ from aduan_sync.progress import track
 from aduan_sync.recorder import Recorder, failed_labels
 from aduan_sync.records import Complaint
 from aduan_sync.rekap import pad_grid, rekap_grid
+from aduan_sync.sheet_watch import SheetWatch
 from aduan_sync.sources import open_source
 from aduan_sync.sources.base import SheetSnapshot, Source
-
-log = logging.getLogger(__name__)
 
 #: Complaints archived per batch (each batch loaded from the ledger, then written by workers).
 ARCHIVE_BATCH = 5000
@@ -101,6 +97,7 @@ class _Pass:
         self.tz = cfg.office.tz
         self.cal = cfg.calendar.working_calendar(self.tz)
         self.result = PassResult(started_at=now, source=source.describe())
+        self.watch = SheetWatch(cfg, ledger, source, self.result)
         self.messenger = Messenger(cfg, sheet_url=getattr(source, "sheet_url", ""),
                                    attachments_of=uploads.context_lookup(ledger))
 
@@ -124,27 +121,27 @@ class _Pass:
         return self.result
 
     def _run(self) -> None:
-        r = self.result
+        r, watch = self.result, self.watch
         state = idle.load(self.ledger)
-        version = self._version()
+        version = watch.version()
         if idle.is_idle(state, self.ledger, self.now, version=version):
-            self._idle(state)  # the sheet is not even read
+            watch.report_idle(state)  # the sheet is not even read
             return
         snapshot = self.source.read()
         r.api_requests += snapshot.requests
         # Known only after the read: the link to the response tab itself (its gid).
         self.messenger.sheet_url = getattr(self.source, "sheet_url", "")
-        answer = self._bind(f"answer:{snapshot.answer}") if snapshot.answer else ""
-        digest = self._digest(snapshot, answer, state)
+        answer = watch.answer(snapshot)
+        digest = watch.digest(snapshot, answer, state)
         if idle.is_idle(state, self.ledger, self.now, digest=digest):
-            self._idle(state, version, answer)
+            watch.report_idle(state, version, answer)
             return
         written, until = self._work(snapshot)
-        del snapshot  # a confirming read (`_remember`) must not hold two sheets at once
+        del snapshot  # a confirming read (`SheetWatch.remember`) must not hold two sheets
         if written is None:
-            self._remember(digest, until, version, answer)
+            watch.remember(digest, until, version, answer)
         else:
-            self._remember(written, until, version, wrote=True)
+            watch.remember(written, until, version, wrote=True)
 
     def _work(self, snapshot: SheetSnapshot) -> tuple[str | None, datetime]:
         """The pass proper, on a sheet that changed. Returns the digest of the sheet after the
@@ -166,88 +163,17 @@ class _Pass:
                                      "spreadsheet": snapshot.title,
                                      "lembar_kerja": snapshot.worksheet}
         pairs = self._record(matching, edits, complaints, origin)
-        self._archive()
+        archived = self._archive()
         pairs = self._attachments(pairs)
+        if archived and self.ledger.has_unarchived():
+            self._archive()  # aduan.json of the complaints whose files the step above changed
         current = list(({c.id: c for c in complaints} | {c.id: c for _, c in pairs}).values())
         written = self._write_back(pairs, hmap, self._rekap(current, snapshot.rekap))
         self._deliver()
         retries = [m.next_attempt_at for m in self.ledger.pending_messages(
             datetime.max.replace(tzinfo=self.tz), bodies=False)]
         until = idle.next_event(current, self.cal, self.cfg.reminders, self.now, retries)
-        return (None if written is None else self._bind(written)), until
-
-    def _digest(self, snapshot: SheetSnapshot, answer: str, state: idle.IdleState | None
-                ) -> str:
-        """The values' digest, bound to this config. When the read came back byte for byte as
-        the one the last clean pass noted, its digest is that pass's: nothing is decoded."""
-        if answer and state is not None and answer == state.answer:
-            return state.digest
-        return self._bind(snapshot.digest)
-
-    def _version(self) -> str:
-        """The sheet's version as the source tells it before any read, bound to this config;
-        "" when the source cannot tell (the pass then reads, as always)."""
-        asked = self.source.version()
-        self.result.api_requests += asked.requests
-        return self._bind(f"version:{asked.token}") if asked.token else ""
-
-    def _bind(self, token: str) -> str:
-        """A digest or version bound to this config (a changed config is never idle)."""
-        if not token:
-            return ""
-        conf = json.dumps(self.cfg.raw, sort_keys=True, default=str)
-        return hashlib.sha256(f"{token}/{conf}".encode()).hexdigest()
-
-    def _idle(self, state: idle.IdleState | None, version: str = "", answer: str = "") -> None:
-        """Report the sheet as the last clean pass saw it. Unchanged values under a new version
-        (moved by that pass's own write-back, or a format change): note the version, the one
-        write an idle pass makes, so that the next pass need not read the sheet, and the
-        read's answer, so that a pass that must read need not decode it."""
-        assert state is not None
-        r = self.result
-        r.rows, r.problems, r.idle = state.rows, state.problems, True
-        noted = replace(state, version=version or state.version, answer=answer or state.answer)
-        if noted != state:
-            idle.save(self.ledger, noted)
-
-    def _remember(self, digest: str, until: datetime, version: str, answer: str = "", *,
-                  wrote: bool = False) -> None:
-        """After a clean pass, note what the sheet now holds and when time next matters, so
-        that the next passes can tell cheaply that they have nothing to do (`idle.py`).
-
-        `version` was asked before the pass read the sheet. A pass that wrote (`digest` is
-        then the one predicted after its write) has made it stale: it asks again and reads the
-        sheet once more, and when the sheet holds exactly what it predicted, notes that newer
-        version, so the next pass costs one request instead of a full read. Anything else (an
-        edit during the pass, a version Drive will not tell) leaves a version that only costs
-        the next pass a full read, never a missed change."""
-        r = self.result
-        if not digest or r.errors or r.mail_retry or r.attachments_pending:
-            idle.forget(self.ledger)
-            return
-        if wrote:
-            version, answer = self._confirm(digest) if version else ("", "")
-        idle.save(self.ledger, idle.IdleState(digest, until, r.rows, r.problems, version,
-                                              answer))
-
-    def _confirm(self, digest: str) -> tuple[str, str]:
-        """The version under which the sheet holds `digest` (the pass's own write-back), asked
-        before a confirming read, and that read's answer (`SheetSnapshot.answer`, bound);
-        ("", "") when the read finds anything else, or fails: the pass's work is done, and the
-        next pass reads in full."""
-        version = self._version()
-        if not version:
-            return "", ""
-        try:
-            snapshot = self.source.read()
-        except AduanSyncError as e:
-            log.info("Pembacaan ulang setelah menulis gagal; proses berikutnya membaca lembar "
-                     "kerja seluruhnya. %s", e.message, extra={"event": "confirm_read_failed"})
-            return "", ""
-        self.result.api_requests += snapshot.requests
-        if self._bind(snapshot.digest) != digest:
-            return "", ""
-        return version, self._bind(f"answer:{snapshot.answer}") if snapshot.answer else ""
+        return (None if written is None else self.watch.bind(written)), until
 
     def _record(self, matching: decide.Matching, edits: list[decide.StaffEdit],
                 complaints: list[Complaint], origin: dict[str, object]
@@ -305,11 +231,12 @@ class _Pass:
                       for m in self.ledger.messages("failed")]
             rec.digest(current, failed)
 
-    def _archive(self) -> None:
+    def _archive(self) -> bool:
         """SOP step 2's local archive. A folder counts as archived only once it is on disk
         (one sync for the whole pass), so a crash before that re-archives it next pass. The
         complaints are loaded `ARCHIVE_BATCH` at a time: the pass already holds every new
-        one, and a first import of 50,000 rows must not hold them twice."""
+        one, and a first import of 50,000 rows must not hold them twice. False when a
+        folder could not be written (disk full, read-only): the next pass writes the rest."""
         done: list[tuple[int, str]] = []
         total = self.ledger.count_unarchived()
         folder, formulir = self.cfg.storage.archive_dir, self.messenger.formulir
@@ -335,10 +262,14 @@ class _Pass:
             # The detail (ENOSPC, EROFS …) tells the operator which of the two it is.
             self.result.errors.append(f"{e.message} (Rincian teknis: {e.detail})"
                                       if e.detail else e.message)
+            failed = True
+        else:
+            failed = False
         if done:
             flush_to_disk()
             self.ledger.set_archived(done)
             self.result.archived += len(done)
+        return not failed
 
     def _attachments(self, pairs: list[tuple[decide.RowView, Complaint]]
                      ) -> list[tuple[decide.RowView, Complaint]]:
@@ -352,7 +283,6 @@ class _Pass:
         r.attachments_downloaded = report.downloaded
         r.attachments_pending = report.pending
         r.drive_requests = report.requests
-        r.archived += report.archives_written
         r.errors.extend(report.errors)
         return [(v, replace(c, note=report.notes.get(c.id, c.note))) for v, c in pairs]
 
