@@ -60,7 +60,9 @@ def environment(templates_dir: Path) -> jinja2.Environment:
 def _template_files(templates_dir: Path) -> tuple[tuple[str, int, int], ...]:
     """(path, size, mtime in ns) of every file under the folders the environment loads from."""
     found = []
-    for folder in (Path(templates_dir), PACKAGED_TEMPLATES):
+    # The office's folder may be the packaged one itself (`make_environment` then loads it
+    # once): each folder is looked through once.
+    for folder in dict.fromkeys(p.resolve() for p in (Path(templates_dir), PACKAGED_TEMPLATES)):
         for root, _dirs, names in os.walk(folder):
             for name in names:
                 path = os.path.join(root, name)

@@ -34,8 +34,9 @@ class SheetSnapshot:
     title: str  # spreadsheet (or workbook) title
     worksheet: str
     timezone: str  # IANA name, e.g. "Asia/Jakarta"
-    #: The headers and rows, made on first use (and kept): a pass that finds `digest`
-    #: unchanged never needs them, and converting 50,000 rows costs about half a second.
+    #: The headers and rows, made on first use: a pass that finds the sheet unchanged never
+    #: needs them. (Google's rows are converted one at a time as they are used, not kept:
+    #: `gsheets_plan.ConvertedRows`.)
     table: Callable[[], Table]
     requests: int = 0  # API requests this read cost (0 for local files)
     #: Texts of the `Rekap` worksheet (None: no such tab), made on first use.
