@@ -232,6 +232,29 @@ def test_a_cell_staff_typed_between_read_and_write_is_not_overwritten(fake_googl
     assert rows["Warga Jenawi 0"][CATEGORY] == "Lainnya"
 
 
+def test_cells_between_the_written_ones_keep_what_staff_typed(fake_google, google_config):
+    # One range covers rows 2-7 and Status..Kategori; the cells and the row the worker does
+    # not write travel as null and must stay as staff left them.
+    headers = [*FORM_HEADERS, REGISTER, STATUS, CATEGORY]
+    rows = form_rows(6)
+    for i, row in enumerate(rows):
+        row += ["", f"staff status {i}", f"staff kategori {i}"]
+    sid = fake_google.add_spreadsheet(headers, rows)
+    src = make_source(google_config(sid))
+    snap = src.read()
+    anchors = row_anchors(map_headers(snap.headers), snap.rows)
+    updates = [CellUpdate(anchors[i], col, text, None) for i, col, text in
+               [(0, STATUS, "A"), (1, CATEGORY, "B"), (2, STATUS, "C"), (4, CATEGORY, "D")]]
+    fake_google.log.clear()
+    assert src.write(WriteBatch(updates=updates)).written == 4
+    [write] = fake_google.requests("sheets.values.batchUpdate")
+    assert len(json.loads(write.body)["data"]) == 1
+    got = [(r[STATUS], r[CATEGORY]) for r in fake_google.records(sid)]
+    assert got == [("A", "staff kategori 0"), ("staff status 1", "B"),
+                   ("C", "staff kategori 2"), ("staff status 3", "staff kategori 3"),
+                   ("staff status 4", "D"), ("staff status 5", "staff kategori 5")]
+
+
 def test_registered_rows_are_found_by_number_after_a_resort(fake_google, google_config):
     sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(5))
     cfg = google_config(sid)

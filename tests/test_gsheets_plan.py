@@ -108,16 +108,39 @@ def test_plan_skips_a_cell_a_staff_member_changed_and_keeps_the_last_of_duplicat
     assert [(c.row, c.col, c.value) for c in plan.cells] == [(2, 1, "Y")]
 
 
-def test_blocks_merge_consecutive_rows_with_the_same_columns():
+def test_blocks_pad_rows_of_different_widths_and_small_gaps_into_one_range():
     cells = [gp.CellWrite(r, c, f"{r}{c}") for r in (5, 6, 7, 9) for c in (3, 4)]
     cells.append(gp.CellWrite(6, 8, "gap"))
-    gapped = gp.blocks(cells)
-    assert [(b.row, b.col, len(b.values), len(b.values[0])) for b in gapped] == [
-        (5, 3, 1, 2), (7, 3, 1, 2), (9, 3, 1, 2), (6, 3, 1, 6)]
-    assert gapped[3].values == [["63", "64", None, None, None, "gap"]]
-    cells.append(gp.CellWrite(8, 3, "83"))
-    cells.append(gp.CellWrite(8, 4, "84"))
-    assert [(b.row, len(b.values)) for b in gp.blocks(cells)] == [(5, 1), (7, 3), (6, 1)]
+    [block] = gp.blocks(cells)
+    assert (block.row, block.col) == (5, 3)
+    assert block.values == [
+        ["53", "54"],
+        ["63", "64", None, None, None, "gap"],
+        ["73", "74"],
+        [None],  # row 8: nothing to write there
+        ["93", "94"],
+    ]
+    assert gp.value_ranges("S", [block]).__next__()["range"] == "'S'!D6:I10"
+
+
+def test_a_first_import_whose_rows_alternate_widths_is_one_range_per_block_of_rows():
+    # Six worker cells on odd rows, seven (with a deadline) on even rows.
+    cells = [gp.CellWrite(r, c, "x") for r in range(1, 1001) for c in range(11, 17 + r % 2)]
+    parts = gp.blocks(cells)
+    assert [(b.row, len(b.values)) for b in parts] == [(1, 500), (501, 500)]
+    assert [len(v) for v in parts[0].values[:3]] == [7, 6, 7]
+
+
+def test_blocks_split_where_padding_would_cost_more_than_a_new_range():
+    far_column = [gp.CellWrite(1, 0, "a"), gp.CellWrite(2, 40, "b")]
+    assert [(b.row, b.col, b.values) for b in gp.blocks(far_column)] == [
+        (1, 0, [["a"]]), (2, 40, [["b"]])]
+    far_row = [gp.CellWrite(1, 0, "a"), gp.CellWrite(30, 0, "b")]
+    assert [(b.row, b.values) for b in gp.blocks(far_row)] == [(1, [["a"]]), (30, [["b"]])]
+    # A long block is not widened to the left for one row: that row starts its own block.
+    narrow = [gp.CellWrite(r, 5, "n") for r in range(1, 101)] + [gp.CellWrite(101, 0, "w")]
+    assert [(b.row, len(b.values), b.col) for b in gp.blocks(narrow)] == [
+        (1, 100, 5), (101, 1, 0)]
 
 
 def test_blocks_never_exceed_the_row_limit():

@@ -10,9 +10,9 @@ rows meanwhile), the values are read again and rows re-located by anchor.
 The write is a `values.batchUpdate` with `valueInputOption=RAW` (a cell's text is stored as
 typed: a citizen's `=HYPERLINK(...)` never becomes a formula); the first time the worker
 columns (or the `Rekap` tab) do not fit the grid, one `spreadsheets.batchUpdate` widens the
-grid before it. Values travel as plain JSON arrays, about 4 bytes of overhead a cell (a
-first import writes ~215 bytes a row; `updateCells` took more than twice that). A write over
-`MAX_WRITE_BYTES` (~40,000 new rows) is split.
+grid before it. Values travel as compact JSON arrays, about 3 bytes of overhead a cell, in
+few ranges (`gsheets_plan.blocks`): a first import writes ~170 bytes a row (`updateCells`
+took more than twice that). A write over `MAX_WRITE_BYTES` (~52,000 new rows) is split.
 
 `[source] api_endpoint` replaces `https://sheets.googleapis.com` (Sheets emulators, API
 gateways; the tests point it at a fake server); `token_uri` does the same for OAuth. Behind
@@ -56,8 +56,8 @@ SHEETS_ENDPOINT = "https://sheets.googleapis.com"
 #: Largest write request body. Google's front end refuses bodies over 10,485,760 bytes
 #: ("Request payload size exceeds the limit"); the Sheets documentation recommends 2 MB for
 #: speed, which would split a first import into more requests under a per-minute quota. Only
-#: a first import of more than ~40,000 rows (~215 bytes each) goes over it: 50,000 new rows
-#: are ~10.7 MB, two requests.
+#: a first import of more than ~52,000 rows (~170 bytes each) goes over it: 50,000 new rows
+#: are ~8.6 MB, one request.
 MAX_WRITE_BYTES = 9_000_000
 #: Drive's `version` "reflects every change made to the file on the server"; `modifiedTime`
 #: rides along so that a change of either one means a full read.

@@ -21,6 +21,10 @@ from aduan_sync.sources.base import CellValue, SkippedUpdate, WriteBatch
 SERIAL_EPOCH = datetime(1899, 12, 30)
 #: Rows per merged block: keeps every block far below the request size limit.
 MAX_BLOCK_ROWS = 500
+#: What one more range costs in a write's body: its A1 range and keys, ~60-90 bytes.
+RANGE_BYTES = 80
+#: Compact JSON: a space after each comma would be ~11 bytes a written row.
+_COMPACT = (",", ":")
 
 
 def quote_sheet(title: str) -> str:
@@ -319,34 +323,47 @@ class Block:
 
 
 def blocks(cells: Iterable[CellWrite]) -> list[Block]:
-    """Group cells into few rectangles: one segment per row (from its first to its last
-    cell, the gaps as None: left as they are), then consecutive rows with the same segment
-    merged."""
+    """Group cells into few rectangles, in row order. A row ends at its last written cell;
+    a cell before it that the worker leaves as it is travels as `null` (5 bytes), and a row
+    with nothing to write between two that have, as `[null]` (7 bytes). A row joins the
+    block above it when the nulls it adds there (its own leading ones, the rows above
+    widened to the left, the rows skipped) cost fewer bytes than a new range would
+    (`RANGE_BYTES`). A first import is one range per `MAX_BLOCK_ROWS` rows."""
     by_row: dict[int, dict[int, str]] = {}
     for cell in cells:
         by_row.setdefault(cell.row, {})[cell.col] = cell.value
-    segments: list[tuple[int, int, int, list[str | None]]] = []  # (c0, c1, row, values)
-    for r, cols in by_row.items():
-        c0, c1 = min(cols), max(cols) + 1
-        segments.append((c0, c1, r, [cols.get(c) for c in range(c0, c1)]))
-    segments.sort(key=lambda s: (s[0], s[1], s[2]))
     out: list[Block] = []
-    prev: tuple[int, int, int] | None = None  # (c0, c1, last row) of the open block
-    for c0, c1, r, vals in segments:
-        last = out[-1] if out else None
-        if (last is not None and prev == (c0, c1, r - 1)
-                and len(last.values) < MAX_BLOCK_ROWS):
-            last.values.append(vals)
-        else:
-            out.append(Block(r, c0, [vals]))
-        prev = (c0, c1, r)
+    open_rows: list[tuple[int, dict[int, str]]] = []  # the open block's rows (with gaps)
+    c0 = last = filled = 0  # the open block's first column, last row, rows with cells
+    for r in sorted(by_row):
+        cols = by_row[r]
+        lo = min(cols)
+        if open_rows:
+            n0, gap = min(c0, lo), r - last - 1
+            cost = 5 * (lo - n0) + 5 * (c0 - n0) * filled + 7 * gap
+            if cost < RANGE_BYTES and len(open_rows) + gap < MAX_BLOCK_ROWS:
+                open_rows.extend((g, {}) for g in range(last + 1, r))
+                open_rows.append((r, cols))
+                c0, last, filled = n0, r, filled + 1
+                continue
+            out.append(_block(open_rows, c0))
+        open_rows, c0, last, filled = [(r, cols)], lo, r, 1
+    if open_rows:
+        out.append(_block(open_rows, c0))
     return out
+
+
+def _block(rows: list[tuple[int, dict[int, str]]], c0: int) -> Block:
+    """Consecutive rows as one rectangle from column c0; each row as long as its last
+    written cell (Sheets leaves the cells past a row's end as they are)."""
+    return Block(rows[0][0], c0, [[cols.get(c) for c in range(c0, max(cols) + 1)]
+                                  if cols else [None] for _, cols in rows])
 
 
 def value_ranges(title: str, parts: Iterable[Block]) -> Iterator[dict[str, Any]]:
     """`data` entries of a `values.batchUpdate`, one block at a time."""
     return (
-        {"range": a1_box(title, b.row, b.col, len(b.values), len(b.values[0])),
+        {"range": a1_box(title, b.row, b.col, len(b.values), max(map(len, b.values))),
          "majorDimension": "ROWS", "values": b.values}
         for b in parts
     )
@@ -363,8 +380,8 @@ def encoded_groups(items: Iterable[Mapping[str, Any]], limit: int,
     group: list[str] = []
     size = overhead
     for item in items:
-        text = json.dumps(item)
-        n = len(text) + 2
+        text = json.dumps(item, separators=_COMPACT)
+        n = len(text) + 1
         if group and size + n > limit:
             yield group
             group, size = [], overhead
@@ -383,6 +400,6 @@ def chunk(items: Iterable[Mapping[str, Any]], limit: int,
 
 def json_body(fields: Mapping[str, Any], key: str, encoded: Sequence[str]) -> bytes:
     """A JSON request body: `fields`, and under `key` the list of already encoded parts."""
-    head = json.dumps(dict(fields))[:-1]
-    sep = ", " if fields else ""
-    return f'{head}{sep}"{key}": [{", ".join(encoded)}]}}'.encode("ascii")
+    head = json.dumps(dict(fields), separators=_COMPACT)[:-1]
+    sep = "," if fields else ""
+    return f'{head}{sep}"{key}":[{",".join(encoded)}]}}'.encode("ascii")
