@@ -40,7 +40,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -94,27 +93,23 @@ class AttachmentReport:
 
 
 def sync_attachments(cfg: Config, ledger: Ledger, source: Source, messenger: Messenger,
-                     now: datetime, known: Mapping[int, Complaint] | None = None
-                     ) -> AttachmentReport:
+                     now: datetime) -> AttachmentReport:
     """The pass's attachment step, after the archive: record the links of every complaint,
     fetch pending files (Google source only), and refresh staff mail queued but never tried
     so that it names the files. A complaint whose files changed is marked unarchived: the
-    pass's archive step then rewrites its aduan.json. `known`: the complaints the pass
-    already holds (by id; as the ledger has them, but for the archive's checksum, which this
-    step does not read), so that they are not read again."""
-    return _Step(cfg, ledger, messenger, now, DriveClient.for_source(cfg, source),
-                 known or {}).run()
+    pass's archive step then rewrites its aduan.json. Only the complaints it touches are
+    read from the ledger (the pass has let go of its citizens' answers by then)."""
+    return _Step(cfg, ledger, messenger, now, DriveClient.for_source(cfg, source)).run()
 
 
 class _Step:
     def __init__(self, cfg: Config, ledger: Ledger, messenger: Messenger, now: datetime,
-                 drive: DriveClient | None, known: Mapping[int, Complaint]) -> None:
+                 drive: DriveClient | None) -> None:
         self.cfg, self.ledger, self.messenger, self.now, self.drive = (
             cfg, ledger, messenger, now, drive)
         self.limits = cfg.attachments
         self.report = AttachmentReport()
-        self._known = known
-        # Taken from `known`, else loaded, when needed (passes stay cheap); notes changed here.
+        # Loaded when needed (passes stay cheap); notes changed here.
         self._complaints: dict[int, Complaint] = {}
         # Folders the archive step could not write yet (disk full): no download into them.
         self.unarchived = {c.id for c in ledger.complaints(unarchived_only=True)}
@@ -134,9 +129,7 @@ class _Step:
 
     def complaint(self, cid: int) -> Complaint:
         if cid not in self._complaints:
-            c = self._known.get(cid)
-            self._complaints[cid] = c if c is not None else self.ledger.complaint_in(
-                self.ledger.db, cid)
+            self._complaints[cid] = self.ledger.complaint_in(self.ledger.db, cid)
         return self._complaints[cid]
 
     def _record_links(self) -> None:

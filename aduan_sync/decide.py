@@ -36,6 +36,13 @@ class RowView:
     answers: Answers
     worker: dict[str, str]  # worker column key -> current cell text ("" if no column)
 
+    def without_answers(self) -> RowView:
+        """This row for the write-back, which reads only its anchor and worker cells."""
+        return RowView(self.index, self.anchor, _NO_ANSWERS, self.worker)
+
+
+_NO_ANSWERS = Answers(fields={})
+
 
 @dataclass(frozen=True)
 class RowProblem:

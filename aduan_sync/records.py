@@ -6,6 +6,7 @@ without knowing they come from SQLite; `ledger.py` reads and writes them.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,6 +45,12 @@ class Complaint:
     answer_sent_at: datetime | None = None  # when the answer was queued or marked for posting
     closed_at: datetime | None = None  # when staff set Selesai/Ditolak/Duplikat
     duplicate_of: str = ""  # register number this one probably duplicates
+
+    def without_answers(self) -> Complaint:
+        """A copy without the citizen's answers, for the steps of a pass that never read
+        them (write-back, `Rekap`, the next moment time matters): a first import of 50,000
+        rows lets go of ~60 MB this way."""
+        return dataclasses.replace(self, answers={}, extra=[])
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,64 @@ def test_decoding_turns_whole_doubles_in_any_notation_into_int():
     assert gp.decode_values(b'{"range": "A1:Z1000", "majorDimension": "ROWS"}') == []
 
 
+def _loaded(content: bytes) -> list:
+    """The reference: the whole answer through `json.loads`, as decoding once did."""
+    data = json.loads(content, parse_float=gp._number)
+    values = data.get("values", []) if isinstance(data, dict) else []
+    return values if isinstance(values, list) else []
+
+
+@pytest.mark.parametrize("content", [
+    b'{"values": [["a", 1, 2.5, true, null, ""], [], ["\\\"values\\\": [1]", "]}"]]}',
+    json.dumps({"range": "S!A1:C3", "majorDimension": "ROWS",
+                "values": [["Isi \u00e9 \U0001f642 \u200f", 3.313064501800001e15],
+                           ["line\nbreak", "tab\t"]]}, indent=2).encode(),
+    b'\xef\xbb\xbf {"values" : [ [ "x" ] , [ 1 ] ] , "range" : "A1" } \n',
+    b'{"values": "not a list"}',
+    b'{"values": [["first"]], "values": [["last"]]}',
+    b'[["not", "an", "object"]]',
+    b'{}',
+    b'{"values": []}',
+])
+def test_decoding_row_by_row_gives_what_json_loads_gives(content):
+    assert gp.decode_values(content) == _loaded(content)
+    wrapped = b'{"spreadsheetId": "x", "valueRanges": [' + content + b', {"range": "R"}]}'
+    if content.startswith(b"{"):
+        expected = [_loaded(content), []]
+        assert gp.decode_value_ranges(wrapped) == expected
+
+
+@pytest.mark.parametrize("content", [
+    b'{"values": [["a"], ["b"]', b'{"values": [["a"] ["b"]]}', b'{"values": [["a"]]} x',
+    b'{"values": [["a"],]}', b'{values: []}', b'', b'{"valueRanges": [{"values": [[1,]]}]}',
+])
+def test_an_answer_that_is_not_json_is_refused_as_json_loads_refuses_it(content):
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(content)
+    with pytest.raises(json.JSONDecodeError):
+        gp.decode_values(content)
+    with pytest.raises(json.JSONDecodeError):
+        gp.decode_value_ranges(content)
+
+
+def test_rows_are_handed_over_one_at_a_time_as_they_are_parsed():
+    seen: list = []
+
+    def keep(rows):
+        for row in rows:
+            seen.append(row)
+        return seen
+
+    # The second row is broken: the first must have been handed over before it was parsed
+    # (a whole-answer parse refuses the text before giving anything).
+    with pytest.raises(json.JSONDecodeError):
+        gp.decode_values(b'{"values": [["one", 1], ["two", }]}', keep)
+    assert seen == [["one", 1]]
+    # A `keep` that takes less than every row still leaves the walk at the array's end.
+    assert gp.decode_values(b'{"values": [[1], [2], [3]], "range": "A1"}',
+                            lambda rows: [next(rows)]) == [[1]]
+
+
 def test_convert_values_turns_only_timestamps_into_datetimes_and_keeps_rows_ragged():
     headers, rows = gp.convert_values(
         gp.decode_values(b'{"values": [["Stempel waktu", "Jumlah", "Catatan"], '
@@ -111,7 +169,7 @@ def test_plan_skips_a_cell_a_staff_member_changed_and_keeps_the_last_of_duplicat
 def test_blocks_pad_rows_of_different_widths_and_small_gaps_into_one_range():
     cells = [gp.CellWrite(r, c, f"{r}{c}") for r in (5, 6, 7, 9) for c in (3, 4)]
     cells.append(gp.CellWrite(6, 8, "gap"))
-    [block] = gp.blocks(cells)
+    [block] = gp.blocks(gp.group_by_row(cells))
     assert (block.row, block.col) == (5, 3)
     assert block.values == [
         ["53", "54"],
@@ -126,26 +184,27 @@ def test_blocks_pad_rows_of_different_widths_and_small_gaps_into_one_range():
 def test_a_first_import_whose_rows_alternate_widths_is_one_range_per_block_of_rows():
     # Six worker cells on odd rows, seven (with a deadline) on even rows.
     cells = [gp.CellWrite(r, c, "x") for r in range(1, 1001) for c in range(11, 17 + r % 2)]
-    parts = gp.blocks(cells)
+    parts = gp.blocks(gp.group_by_row(cells))
     assert [(b.row, len(b.values)) for b in parts] == [(1, 500), (501, 500)]
     assert [len(v) for v in parts[0].values[:3]] == [7, 6, 7]
 
 
 def test_blocks_split_where_padding_would_cost_more_than_a_new_range():
     far_column = [gp.CellWrite(1, 0, "a"), gp.CellWrite(2, 40, "b")]
-    assert [(b.row, b.col, b.values) for b in gp.blocks(far_column)] == [
-        (1, 0, [["a"]]), (2, 40, [["b"]])]
+    parts = gp.blocks(gp.group_by_row(far_column))
+    assert [(b.row, b.col, b.values) for b in parts] == [(1, 0, [["a"]]), (2, 40, [["b"]])]
     far_row = [gp.CellWrite(1, 0, "a"), gp.CellWrite(30, 0, "b")]
-    assert [(b.row, b.values) for b in gp.blocks(far_row)] == [(1, [["a"]]), (30, [["b"]])]
+    parts = gp.blocks(gp.group_by_row(far_row))
+    assert [(b.row, b.values) for b in parts] == [(1, [["a"]]), (30, [["b"]])]
     # A long block is not widened to the left for one row: that row starts its own block.
     narrow = [gp.CellWrite(r, 5, "n") for r in range(1, 101)] + [gp.CellWrite(101, 0, "w")]
-    assert [(b.row, len(b.values), b.col) for b in gp.blocks(narrow)] == [
+    assert [(b.row, len(b.values), b.col) for b in gp.blocks(gp.group_by_row(narrow))] == [
         (1, 100, 5), (101, 1, 0)]
 
 
 def test_blocks_never_exceed_the_row_limit():
     cells = [gp.CellWrite(r, 0, "x") for r in range(1, 1202)]
-    assert [len(b.values) for b in gp.blocks(cells)] == [500, 500, 201]
+    assert [len(b.values) for b in gp.blocks(gp.group_by_row(cells))] == [500, 500, 201]
 
 
 def test_chunks_stay_under_the_byte_limit_as_requests_encodes_them():
@@ -200,10 +259,10 @@ def test_the_predicted_digest_after_a_write_is_the_digest_of_the_written_sheet()
              gp.CellWrite(4, 1, "baris baru"), gp.CellWrite(1, 1, "")]
     written = [["Cap waktu", "Nama", "", "Status"], [46000.5, ""],
                [46001.5, "Siti", "", "Terdaftar"], [], ["", "baris baru"]]
-    assert [list(r) for r in gp.applied(values, cells)] == [
+    assert [list(r) for r in gp.applied(values, gp.group_by_row(cells))] == [
         ["Cap waktu", "Nama", "", "Status"], [46000.5, ""],
         [46001.5, "Siti", "", "Terdaftar"], [], ["", "baris baru"]]
-    assert (gp.values_digest("F", "", gp.applied(values, cells), None)
+    assert (gp.values_digest("F", "", gp.applied(values, gp.group_by_row(cells)), None)
             == gp.values_digest("F", "", written, None))
     assert values[1] == [46000.5, "Budi"]  # the rows read are left as they were
 

@@ -206,9 +206,9 @@ def count_decodes(monkeypatch) -> list[int]:
     for name in ("decode_values", "decode_value_ranges"):
         real = getattr(gsheets_plan, name)
 
-        def counted(content, real=real):
+        def counted(content, *args, real=real):
             decoded.append(len(content))
-            return real(content)
+            return real(content, *args)
 
         monkeypatch.setattr(gsheets_plan, name, counted)
     return decoded

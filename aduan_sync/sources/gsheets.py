@@ -26,7 +26,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import quote
@@ -225,11 +225,12 @@ class GoogleSheetSource:
         ws = self._worksheet(meta)
         last, self._last_read = self._last_read, None
         rekap_read = last.read.rekap_values() if last is not None else None
+        raw: Sequence[list[Any]]
         if last is not None and last.version and self.version().token == last.version:
             raw, (headers, rows) = last.read.values(), last.read.table()
             unchanged = True
         else:
-            raw = PackedRows(gp.decode_values(self._values(ws.title)))
+            raw = gp.decode_values(self._values(ws.title), PackedRows)
             headers, rows = gp.convert_values(raw, self.cfg.field_aliases,
                                               self.cfg.worker_headers)
             # Only when the re-read finds the sheet as `read()` did may the next pass trust
@@ -240,12 +241,12 @@ class GoogleSheetSource:
         plan = gp.plan_write(headers, rows, batch, self.cfg.field_aliases,
                              self.cfg.worker_headers)
         rekap = batch.rekap if batch.rekap and ws.title != REKAP_SHEET else None
-        if plan.cells or rekap:
+        if plan.rows or rekap:
             self._send(meta, ws, plan, rekap)
         # What the next read will return, predicted from the rows written over and what was
         # written: lets the next pass recognise an unchanged sheet.
         after = gp.values_digest(
-            ws.title, meta.timezone, gp.applied(raw, plan.cells),
+            ws.title, meta.timezone, gp.applied(raw, plan.rows),
             rekap if rekap is not None else rekap_read) if unchanged else ""
         requests = self.http.requests - before + self.drive_requests - asked_before
         return WriteResult(plan.written, plan.skipped, requests, digest=after)
@@ -376,16 +377,18 @@ class GoogleSheetSource:
             else:
                 grow += gp.grid_requests(rekap_tab, height, width)
         if grow:
-            self._post(":batchUpdate", {}, "requests", [json.dumps(r) for r in grow])
+            self._post(":batchUpdate", {}, "requests",
+                       [json.dumps(r).encode("ascii") for r in grow])
         rekap_rows: list[list[str | None]] = [list(r) for r in rekap or []]
         data = itertools.chain(
-            gp.value_ranges(ws.title, gp.blocks(plan.cells)),
+            gp.value_ranges(ws.title, gp.blocks(plan.rows)),
             gp.value_ranges(REKAP_SHEET, [gp.Block(0, 0, rekap_rows)] if rekap_rows else []))
         for group in gp.encoded_groups(data, self.max_write_bytes):
             self._post("/values:batchUpdate", {"valueInputOption": "RAW",
                                                "includeValuesInResponse": False}, "data", group)
 
-    def _post(self, path: str, fields: dict[str, Any], key: str, encoded: list[str]) -> None:
+    def _post(self, path: str, fields: dict[str, Any], key: str,
+              encoded: list[bytes]) -> None:
         """One write request whose parts are already JSON (`gsheets_plan.encoded_groups`)."""
         self.http.call("POST", f"{self.base}{self.spreadsheet_id}{path}",
                        data=gp.json_body(fields, key, encoded),

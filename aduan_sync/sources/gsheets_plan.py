@@ -8,7 +8,8 @@ import hashlib
 import itertools
 import json
 import marshal
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, overload
@@ -71,21 +72,131 @@ def _number(text: str) -> int | float:
     return int(x) if x.is_integer() and abs(x) < 2**63 else x
 
 
-def decode_values(content: bytes) -> list[list[Any]]:
-    """The `values` of a `values.get` answer. Whole doubles become int while the JSON is
-    parsed (Google may send a NIK as `3.313064501800001E15`), so no later pass over every
-    cell is needed: a 50,000-row sheet has about a million of them."""
-    data = json.loads(content, parse_float=_number)
-    values = data.get("values", []) if isinstance(data, dict) else []
-    return values if isinstance(values, list) else []
+_DECODER = json.JSONDecoder(parse_float=_number)
+_SPACE = re.compile(r"[ \t\n\r]*")
+#: What becomes of a range's rows as they are parsed: `list`, or `gsheets_read.PackedRows`.
+Keep = Callable[[Iterator[list[Any]]], Sequence[list[Any]]]
 
 
-def decode_value_ranges(content: bytes) -> list[list[list[Any]]]:
-    """The `values` of each range of a `values.batchGet` answer, decoded like
-    `decode_values`."""
-    data = json.loads(content, parse_float=_number)
-    ranges = data.get("valueRanges", []) if isinstance(data, dict) else []
-    return [vr.get("values", []) if isinstance(vr, dict) else [] for vr in ranges]
+def decode_values(content: bytes, keep: Keep = list) -> Sequence[list[Any]]:
+    """The `values` of a `values.get` answer, handed to `keep` a row at a time as they are
+    parsed (`keep=PackedRows` packs each row as it comes: a 50,000-row sheet is never
+    whole as objects, ~150 MiB). Whole doubles become int while the JSON is parsed (Google
+    may send a NIK as `3.313064501800001E15`), so no later pass over every cell is needed.
+    Raises `ValueError` (`json.JSONDecodeError`) on anything that is not JSON."""
+    found: list[Sequence[list[Any]]] = []
+    for key, scan in _Scan(content).members():
+        if key == "values" and scan.at("["):
+            found.append(_kept(scan, keep))
+        else:
+            scan.value()
+    return found[-1] if found else keep(iter(()))
+
+
+def _kept(scan: _Scan, keep: Keep) -> Sequence[list[Any]]:
+    rows = scan.elements()
+    kept = keep(rows)
+    for _ in rows:  # what `keep` left: the walk must reach the array's end
+        pass
+    return kept
+
+
+def decode_value_ranges(content: bytes, keep: Keep = list) -> list[Sequence[list[Any]]]:
+    """The `values` of each range of a `values.batchGet` answer, in order, each handed to
+    `keep` as `decode_values` does."""
+    out: list[Sequence[list[Any]]] = []
+    for key, scan in _Scan(content).members():
+        if key != "valueRanges" or not scan.at("["):
+            scan.value()
+            continue
+        for _ in scan.elements(values=False):
+            found: list[Sequence[list[Any]]] = []
+            if scan.at("{"):
+                for inner, _ in scan.members():
+                    if inner == "values" and scan.at("["):
+                        found.append(_kept(scan, keep))
+                    else:
+                        scan.value()
+            else:
+                scan.value()
+            out.append(found[-1] if found else keep(iter(())))
+    return out
+
+
+class _Scan:
+    """A JSON text walked one level at a time: the containers the caller descends into are
+    stepped through here, every other value (a row, a key, a scalar) is decoded whole by
+    the C decoder. What `json.loads` accepts, this accepts; a text it refuses raises the
+    same `json.JSONDecodeError`."""
+
+    def __init__(self, content: bytes) -> None:
+        self.text = content.decode("utf-8-sig")
+        self.i = 0
+
+    def _skip(self) -> str:
+        self.i = _SPACE.match(self.text, self.i).end()  # type: ignore[union-attr]
+        return self.text[self.i:self.i + 1]
+
+    def at(self, char: str) -> bool:
+        return self._skip() == char
+
+    def _take(self, char: str, what: str) -> None:
+        if self._skip() != char:
+            raise json.JSONDecodeError(f"Expecting {what}", self.text, self.i)
+        self.i += 1
+
+    def value(self) -> Any:
+        self._skip()
+        try:
+            value, self.i = _DECODER.raw_decode(self.text, self.i)
+        except StopIteration as e:  # what raw_decode raises at the end of the text
+            raise json.JSONDecodeError("Expecting value", self.text, self.i) from e
+        return value
+
+    def members(self) -> Iterator[tuple[str, _Scan]]:
+        """The keys of the object here (or of nothing, when it is not an object: Google's
+        answers always are); the caller consumes each key's value before the next."""
+        top = self.i == 0
+        if not self.at("{"):
+            self.value()  # decoded to be checked: a list or a number is not an answer
+            self._end(top)
+            return
+        self.i += 1
+        if self.at("}"):
+            self.i += 1
+        else:
+            while True:
+                key = self.value()
+                if not isinstance(key, str):
+                    raise json.JSONDecodeError("Expecting property name enclosed in double "
+                                               "quotes", self.text, self.i)
+                self._take(":", "':' delimiter")
+                yield key, self
+                if self.at(","):
+                    self.i += 1
+                    continue
+                self._take("}", "',' delimiter")
+                break
+        self._end(top)
+
+    def elements(self, values: bool = True) -> Iterator[Any]:
+        """The items of the array here, decoded one at a time (`values`), or positioned on
+        each for the caller to consume."""
+        self._take("[", "'['")
+        if self.at("]"):
+            self.i += 1
+            return
+        while True:
+            yield self.value() if values else None
+            if self.at(","):
+                self.i += 1
+                continue
+            self._take("]", "',' delimiter")
+            return
+
+    def _end(self, top: bool) -> None:
+        if top and self._skip():
+            raise json.JSONDecodeError("Extra data", self.text, self.i)
 
 
 def values_digest(title: str, timezone: str, values: Iterable[Sequence[Any]],
@@ -127,22 +238,18 @@ def _feed(h: Any, rows: Iterable[Sequence[Any]]) -> None:
     h.update(b"\x00%d" % count)
 
 
-def applied(values: Sequence[Sequence[Any]], cells: Iterable[CellWrite]
-            ) -> Iterator[Sequence[Any]]:
-    """The rows of `values` as they are after `cells` were written over them, one at a time
-    (only the rows written to are copied)."""
-    by_row: dict[int, list[CellWrite]] = {}
-    for c in cells:
-        by_row.setdefault(c.row, []).append(c)
+def applied(values: Sequence[Sequence[Any]], by_row: RowCells) -> Iterator[Sequence[Any]]:
+    """The rows of `values` as they are after the cells `by_row` were written over them, one
+    at a time (only the rows written to are copied)."""
     for i in range(max(len(values), max(by_row, default=-1) + 1)):
         writes = by_row.get(i)
         if not writes:
             yield values[i] if i < len(values) else ()
             continue
         row = list(values[i]) if i < len(values) else []
-        for c in writes:
-            row.extend([""] * (c.col + 1 - len(row)))
-            row[c.col] = c.value
+        for col, value in writes.items():
+            row.extend([""] * (col + 1 - len(row)))
+            row[col] = value
         yield row
 
 
@@ -251,18 +358,40 @@ class CellWrite:
     value: str
 
 
+#: Cells to write by 0-based sheet row, then column: one dict a row, not an object a cell
+#: (a first import of 50,000 rows writes ~350,000 cells).
+RowCells = dict[int, dict[int, str]]
+
+
+def group_by_row(cells: Iterable[CellWrite]) -> RowCells:
+    """Cells grouped by row, a later cell replacing an earlier one in the same place."""
+    rows: RowCells = {}
+    for cell in cells:
+        rows.setdefault(cell.row, {})[cell.col] = cell.value
+    return rows
+
+
 @dataclass
 class WritePlan:
-    """What to send: header cells and data cells, and what was decided about each update."""
+    """What to send: header cells and data cells (`rows`), and what was decided about each
+    update."""
 
-    cells: list[CellWrite] = field(default_factory=list)
+    rows: RowCells = field(default_factory=dict)
     written: int = 0
     skipped: list[SkippedUpdate] = field(default_factory=list)
+
+    def set(self, row: int, col: int, value: str) -> None:
+        self.rows.setdefault(row, {})[col] = value
+
+    @property
+    def cells(self) -> list[CellWrite]:
+        """Every cell to write, row by row (for callers that go cell by cell)."""
+        return [CellWrite(r, c, v) for r, cols in self.rows.items() for c, v in cols.items()]
 
     @property
     def width(self) -> int:
         """Columns the grid needs to hold every cell."""
-        return max((c.col + 1 for c in self.cells), default=0)
+        return max((max(cols) + 1 for cols in self.rows.values()), default=0)
 
 
 def plan_write(
@@ -282,7 +411,7 @@ def plan_write(
     known = {normalize_header(h) for h in headers if normalize_header(h)}
     for text in batch.add_headers:
         if normalize_header(text) not in known:
-            plan.cells.append(CellWrite(0, len(final), text))
+            plan.set(0, len(final), text)
             final.append(text)
             known.add(normalize_header(text))
     column: dict[str, int] = {}
@@ -291,7 +420,6 @@ def plan_write(
 
     hmap = map_headers(headers, field_aliases, worker_headers)
     where = locate_rows(hmap, rows, list(dict.fromkeys(u.anchor for u in batch.updates)))
-    latest: dict[int, CellWrite] = {}  # by row * 2**16 + column (a sheet has < 2**15)
     for update in batch.updates:
         idx = where.get(update.anchor)
         col = column.get(normalize_header(update.column))
@@ -308,8 +436,7 @@ def plan_write(
             continue
         plan.written += 1
         if current != update.value:
-            latest[(idx + 1) << 16 | col] = CellWrite(idx + 1, col, update.value)
-    plan.cells.extend(latest.values())
+            plan.set(idx + 1, col, update.value)  # a later update of the cell wins
     return plan
 
 
@@ -322,16 +449,13 @@ class Block:
     values: list[list[str | None]]
 
 
-def blocks(cells: Iterable[CellWrite]) -> list[Block]:
+def blocks(by_row: RowCells) -> list[Block]:
     """Group cells into few rectangles, in row order. A row ends at its last written cell;
     a cell before it that the worker leaves as it is travels as `null` (5 bytes), and a row
     with nothing to write between two that have, as `[null]` (7 bytes). A row joins the
     block above it when the nulls it adds there (its own leading ones, the rows above
     widened to the left, the rows skipped) cost fewer bytes than a new range would
     (`RANGE_BYTES`). A first import is one range per `MAX_BLOCK_ROWS` rows."""
-    by_row: dict[int, dict[int, str]] = {}
-    for cell in cells:
-        by_row.setdefault(cell.row, {})[cell.col] = cell.value
     out: list[Block] = []
     open_rows: list[tuple[int, dict[int, str]]] = []  # the open block's rows (with gaps)
     c0 = last = filled = 0  # the open block's first column, last row, rows with cells
@@ -370,22 +494,22 @@ def value_ranges(title: str, parts: Iterable[Block]) -> Iterator[dict[str, Any]]
 
 
 def encoded_groups(items: Iterable[Mapping[str, Any]], limit: int,
-                   overhead: int = 1024) -> Iterator[list[str]]:
-    """Request parts as JSON text, in groups whose body stays under `limit` bytes each.
+                   overhead: int = 1024) -> Iterator[list[bytes]]:
+    """Request parts as JSON, in groups whose body stays under `limit` bytes each.
 
-    Each part is encoded once, as it comes: the request body is these texts joined, so a
-    write of 50,000 rows never holds all its parts as objects, nor encodes them twice (once
-    to measure, once to send). ASCII-only (`ensure_ascii`, as `requests` encodes), so a
-    text's length is its size in bytes (an emoji is 12)."""
-    group: list[str] = []
+    Each part is encoded once, as it comes, straight to bytes: the request body is these
+    parts joined, so a write of 50,000 rows never holds all its parts as objects, nor its
+    text twice (as str, then as bytes). ASCII-only (`ensure_ascii`, as `requests` encodes;
+    an emoji is 12 bytes)."""
+    group: list[bytes] = []
     size = overhead
     for item in items:
-        text = json.dumps(item, separators=_COMPACT)
-        n = len(text) + 1
+        part = json.dumps(item, separators=_COMPACT).encode("ascii")
+        n = len(part) + 1
         if group and size + n > limit:
             yield group
             group, size = [], overhead
-        group.append(text)
+        group.append(part)
         size += n
     if group:
         yield group
@@ -394,12 +518,12 @@ def encoded_groups(items: Iterable[Mapping[str, Any]], limit: int,
 def chunk(items: Iterable[Mapping[str, Any]], limit: int,
           overhead: int = 1024) -> list[list[dict[str, Any]]]:
     """Split request parts into groups whose JSON stays under `limit` bytes each."""
-    return [[json.loads(text) for text in group]
+    return [[json.loads(part) for part in group]
             for group in encoded_groups(items, limit, overhead)]
 
 
-def json_body(fields: Mapping[str, Any], key: str, encoded: Sequence[str]) -> bytes:
+def json_body(fields: Mapping[str, Any], key: str, encoded: Sequence[bytes]) -> bytes:
     """A JSON request body: `fields`, and under `key` the list of already encoded parts."""
     head = json.dumps(dict(fields), separators=_COMPACT)[:-1]
     sep = "," if fields else ""
-    return f'{head}{sep}"{key}":[{",".join(encoded)}]}}'.encode("ascii")
+    return b"".join([f'{head}{sep}"{key}":['.encode("ascii"), b",".join(encoded), b"]}"])

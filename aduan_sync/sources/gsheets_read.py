@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import marshal
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
 from aduan_sync.rekap import REKAP_SHEET
@@ -38,11 +38,16 @@ class PackedRows(Sequence[list[Any]]):
     """Rows of values kept as marshal blobs, unpacked (a new list) on each use: ~8× smaller
     than lists of str objects (a 50,000-row sheet: ~20 MB instead of ~150 MiB)."""
 
-    def __init__(self, rows: list[list[Any]]) -> None:
+    def __init__(self, rows: Iterable[list[Any]]) -> None:
+        # Rows are packed as they come (`gsheets_plan.decode_values` parses them one at a
+        # time): the sheet is never whole as objects. A list is emptied as it is packed.
         blobs = []
-        for i, row in enumerate(rows):
-            blobs.append(marshal.dumps(row))
-            rows[i] = []  # let each row go as it is packed: never both forms whole at once
+        if isinstance(rows, list):
+            for i, row in enumerate(rows):
+                blobs.append(marshal.dumps(row))
+                rows[i] = []
+        else:
+            blobs = [marshal.dumps(row) for row in rows]
         self._blobs = blobs
 
     def __len__(self) -> int:
@@ -81,13 +86,14 @@ class ValuesRead:
         if self._decoded is None:
             content, self._content = self._content or b"", None
             if self.with_rekap:
-                found = gp.decode_value_ranges(content)
-                found += [[]] * (2 - len(found))
-                values, rekap = found[0], found[1]
+                found = gp.decode_value_ranges(content, PackedRows)
+                values = found[0] if found else PackedRows(())
+                rekap: list[list[Any]] | None = list(found[1]) if len(found) > 1 else []
             else:
-                values, rekap = gp.decode_values(content), None
+                values, rekap = gp.decode_values(content, PackedRows), None
             del content
-            self._decoded = (PackedRows(values), rekap)
+            assert isinstance(values, PackedRows)
+            self._decoded = (values, rekap)
         return self._decoded
 
     def values(self) -> PackedRows:
