@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -34,7 +34,7 @@ class RowView:
     index: int  # 0-based data-row index; sheet row is index + 2
     anchor: RowAnchor
     answers: Answers
-    worker: dict[str, str]  # worker column key -> current cell text ("" if no column)
+    worker: Mapping[str, str]  # worker column key -> current cell text (absent: "")
 
     def without_answers(self) -> RowView:
         """This row for the write-back, which reads only its anchor and worker cells."""
@@ -42,6 +42,7 @@ class RowView:
 
 
 _NO_ANSWERS = Answers(fields={})
+_NO_WORKER: Mapping[str, str] = {}  # shared: never written to (typed read-only)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,10 @@ def build_views(snapshot: SheetSnapshot, hmap: HeaderMap, office_tz: ZoneInfo) -
             key: cell_text(row[idx]) if idx < len(row) else ""
             for key, idx in hmap.worker.items()
         }
-        views.append(RowView(index=i, anchor=anchor, answers=answers, worker=worker))
+        # A new row's worker cells are all empty: one shared mapping for all of them (a
+        # dict of ten keys is ~650 bytes; a first import of 50,000 rows, ~30 MB).
+        views.append(RowView(index=i, anchor=anchor, answers=answers,
+                             worker=worker if any(worker.values()) else _NO_WORKER))
     return views
 
 

@@ -54,19 +54,37 @@ def _loaded(content: bytes) -> list:
     return values if isinstance(values, list) else []
 
 
-@pytest.mark.parametrize("content", [
-    b'{"values": [["a", 1, 2.5, true, null, ""], [], ["\\\"values\\\": [1]", "]}"]]}',
+ANSWERS = [
+    b'{"values": [["a", 1, 2.5, true, null, ""], [], ["\\\\\\"values\\\\\\": [1]", "]}"]]}',
     json.dumps({"range": "S!A1:C3", "majorDimension": "ROWS",
-                "values": [["Isi \u00e9 \U0001f642 \u200f", 3.313064501800001e15],
+                "values": [["Isi \u00e9 \U0001f642 \u200f", 3.313064501800001e15, 123456789],
                            ["line\nbreak", "tab\t"]]}, indent=2).encode(),
+    json.dumps({"values": [["\U0001f642" * 5, 12345678901234], [-0.5e-3, "\u00e9" * 9]]},
+               ensure_ascii=False).encode(),
     b'\xef\xbb\xbf {"values" : [ [ "x" ] , [ 1 ] ] , "range" : "A1" } \n',
     b'{"values": "not a list"}',
     b'{"values": [["first"]], "values": [["last"]]}',
     b'[["not", "an", "object"]]',
     b'{}',
     b'{"values": []}',
-])
-def test_decoding_row_by_row_gives_what_json_loads_gives(content):
+]
+NOT_JSON = [
+    b'{"values": [["a"], ["b"]', b'{"values": [["a"] ["b"]]}', b'{"values": [["a"]]} x',
+    b'{"values": [["a"],]}', b'{values: []}', b'', b'{"valueRanges": [{"values": [[1,]]}]}',
+    b'{"values": [[12 34]]}', b'{"values": [["\xff"]]}',
+]
+
+
+@pytest.fixture(params=[None, 1, 3, 7], ids=["window-1MiB", "window-1", "window-3", "window-7"])
+def window(request, monkeypatch):
+    """Answers are turned into text a window at a time: tiny windows cut every token and
+    every multi-byte character somewhere."""
+    if request.param:
+        monkeypatch.setattr(gp, "_WINDOW", request.param)
+
+
+@pytest.mark.parametrize("content", ANSWERS)
+def test_decoding_row_by_row_gives_what_json_loads_gives(content, window):
     assert gp.decode_values(content) == _loaded(content)
     wrapped = b'{"spreadsheetId": "x", "valueRanges": [' + content + b', {"range": "R"}]}'
     if content.startswith(b"{"):
@@ -74,16 +92,13 @@ def test_decoding_row_by_row_gives_what_json_loads_gives(content):
         assert gp.decode_value_ranges(wrapped) == expected
 
 
-@pytest.mark.parametrize("content", [
-    b'{"values": [["a"], ["b"]', b'{"values": [["a"] ["b"]]}', b'{"values": [["a"]]} x',
-    b'{"values": [["a"],]}', b'{values: []}', b'', b'{"valueRanges": [{"values": [[1,]]}]}',
-])
-def test_an_answer_that_is_not_json_is_refused_as_json_loads_refuses_it(content):
-    with pytest.raises(json.JSONDecodeError):
+@pytest.mark.parametrize("content", NOT_JSON)
+def test_an_answer_that_is_not_json_is_refused_as_json_loads_refuses_it(content, window):
+    with pytest.raises(ValueError):
         json.loads(content)
-    with pytest.raises(json.JSONDecodeError):
+    with pytest.raises(ValueError):
         gp.decode_values(content)
-    with pytest.raises(json.JSONDecodeError):
+    with pytest.raises(ValueError):
         gp.decode_value_ranges(content)
 
 

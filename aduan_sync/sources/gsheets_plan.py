@@ -4,6 +4,7 @@ writes as compare-and-set decisions and request bodies. No I/O here.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import itertools
 import json
@@ -74,6 +75,8 @@ def _number(text: str) -> int | float:
 
 _DECODER = json.JSONDecoder(parse_float=_number)
 _SPACE = re.compile(r"[ \t\n\r]*")
+#: Bytes of an answer turned into text at a time (`_Scan`).
+_WINDOW = 1 << 20
 #: What becomes of a range's rows as they are parsed: `list`, or `gsheets_read.PackedRows`.
 Keep = Callable[[Iterator[list[Any]]], Sequence[list[Any]]]
 
@@ -85,7 +88,7 @@ def decode_values(content: bytes, keep: Keep = list) -> Sequence[list[Any]]:
     may send a NIK as `3.313064501800001E15`), so no later pass over every cell is needed.
     Raises `ValueError` (`json.JSONDecodeError`) on anything that is not JSON."""
     found: list[Sequence[list[Any]]] = []
-    for key, scan in _Scan(content).members():
+    for key, scan in _Scan(content).members(top=True):
         if key == "values" and scan.at("["):
             found.append(_kept(scan, keep))
         else:
@@ -105,7 +108,7 @@ def decode_value_ranges(content: bytes, keep: Keep = list) -> list[Sequence[list
     """The `values` of each range of a `values.batchGet` answer, in order, each handed to
     `keep` as `decode_values` does."""
     out: list[Sequence[list[Any]]] = []
-    for key, scan in _Scan(content).members():
+    for key, scan in _Scan(content).members(top=True):
         if key != "valueRanges" or not scan.at("["):
             scan.value()
             continue
@@ -124,18 +127,36 @@ def decode_value_ranges(content: bytes, keep: Keep = list) -> list[Sequence[list
 
 
 class _Scan:
-    """A JSON text walked one level at a time: the containers the caller descends into are
-    stepped through here, every other value (a row, a key, a scalar) is decoded whole by
-    the C decoder. What `json.loads` accepts, this accepts; a text it refuses raises the
-    same `json.JSONDecodeError`."""
+    """A JSON answer walked one level at a time: the containers the caller descends into are
+    stepped through here, every other value (a row, a key, a scalar) is decoded whole by the
+    C decoder. The bytes are turned into text `_WINDOW` at a time, so the answer is never
+    whole as text either (Google's answers are UTF-8; one emoji makes Python store a text
+    at 4 bytes a character: 72 MB for a 50,000-row sheet). What `json.loads` accepts, this
+    accepts; a text it refuses raises the same `json.JSONDecodeError`."""
 
     def __init__(self, content: bytes) -> None:
-        self.text = content.decode("utf-8-sig")
+        self._content = memoryview(content)
+        self._taken = 0  # bytes of the answer turned into text so far
+        self._utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+        self.text = ""
         self.i = 0
 
+    def _more(self) -> bool:
+        """The next window of the answer, after the part of the text not yet walked."""
+        if self._taken >= len(self._content):
+            return False
+        window = self._content[self._taken:self._taken + _WINDOW]
+        self._taken += len(window)
+        last = self._taken >= len(self._content)
+        self.text = self.text[self.i:] + self._utf8.decode(window, final=last)
+        self.i = 0
+        return True
+
     def _skip(self) -> str:
-        self.i = _SPACE.match(self.text, self.i).end()  # type: ignore[union-attr]
-        return self.text[self.i:self.i + 1]
+        while True:
+            self.i = _SPACE.match(self.text, self.i).end()  # type: ignore[union-attr]
+            if self.i < len(self.text) or not self._more():
+                return self.text[self.i:self.i + 1]
 
     def at(self, char: str) -> bool:
         return self._skip() == char
@@ -146,17 +167,26 @@ class _Scan:
         self.i += 1
 
     def value(self) -> Any:
-        self._skip()
-        try:
-            value, self.i = _DECODER.raw_decode(self.text, self.i)
-        except StopIteration as e:  # what raw_decode raises at the end of the text
-            raise json.JSONDecodeError("Expecting value", self.text, self.i) from e
-        return value
+        while True:
+            self._skip()
+            try:
+                value, end = _DECODER.raw_decode(self.text, self.i)
+            except StopIteration as e:  # what raw_decode raises where no value starts
+                if self._more():
+                    continue
+                raise json.JSONDecodeError("Expecting value", self.text, self.i) from e
+            except json.JSONDecodeError:
+                if self._more():  # perhaps only cut by the window's end
+                    continue
+                raise
+            # A value that ends with the text (a number) may go on in the next window.
+            if end < len(self.text) or not self._more():
+                self.i = end
+                return value
 
-    def members(self) -> Iterator[tuple[str, _Scan]]:
-        """The keys of the object here (or of nothing, when it is not an object: Google's
-        answers always are); the caller consumes each key's value before the next."""
-        top = self.i == 0
+    def members(self, top: bool = False) -> Iterator[tuple[str, _Scan]]:
+        """The keys of the object here (or none, when it is not an object: Google's answers
+        always are); the caller consumes each key's value before the next."""
         if not self.at("{"):
             self.value()  # decoded to be checked: a list or a number is not an answer
             self._end(top)
