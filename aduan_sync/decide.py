@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -235,7 +235,15 @@ def desired_cells(c: Complaint, tz: ZoneInfo) -> dict[str, str]:
 class WritePlan:
     batch: WriteBatch
     in_sync: list[tuple[int, str, str]]  # (complaint id, column, value) the sheet already holds
-    pending: list[tuple[int, str, str]]  # what the batch will make the sheet hold
+    owners: dict[RowAnchor, int]  # the complaint of each row the batch writes to
+    keys: dict[str, str]  # worker column key of each header the batch writes under
+
+    def pending(self, skipped: Set[tuple[RowAnchor, str]] = frozenset()
+                ) -> list[tuple[int, str, str]]:
+        """(complaint id, column, value) the batch makes the sheet hold, but for the updates
+        `skipped`. Derived when asked: a first import has ~350,000 of them."""
+        return [(self.owners[u.anchor], self.keys[u.column], u.value)
+                for u in self.batch.updates if (u.anchor, u.column) not in skipped]
 
 
 def plan_writes(
@@ -245,7 +253,8 @@ def plan_writes(
     add = [hmap.header_of(k) for k in hmap.missing_worker]
     updates: list[CellUpdate] = []
     in_sync: list[tuple[int, str, str]] = []
-    pending: list[tuple[int, str, str]] = []
+    owners: dict[RowAnchor, int] = {}
+    keys: dict[str, str] = {}
     for v, c in matched:
         for key, value in desired_cells(c, tz).items():
             if key in STAFF_COLUMNS:
@@ -258,6 +267,8 @@ def plan_writes(
             owned = key == "register_no" or not current or current == c.written.get(key)
             if not owned:
                 continue  # staff wrote here: theirs
-            updates.append(CellUpdate(v.anchor, hmap.header_of(key), value, expected=current))
-            pending.append((c.id, key, value))
-    return WritePlan(WriteBatch(add_headers=add, updates=updates), in_sync, pending)
+            header = hmap.header_of(key)
+            updates.append(CellUpdate(v.anchor, header, value, expected=current))
+            owners[v.anchor] = c.id
+            keys[header] = key
+    return WritePlan(WriteBatch(add_headers=add, updates=updates), in_sync, owners, keys)

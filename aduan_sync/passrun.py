@@ -323,11 +323,7 @@ class _Pass:
         r.cells_skipped = len(result.skipped)
         r.headers_added = list(plan.batch.add_headers)
         skipped = {(s.update.anchor, s.update.column) for s in result.skipped}
-        written = [
-            cell for cell, u in zip(plan.pending, plan.batch.updates, strict=True)
-            if (u.anchor, u.column) not in skipped
-        ]
-        self.ledger.record_written(plan.in_sync + written)
+        self.ledger.record_written(plan.in_sync + plan.pending(skipped))
         return result.digest
 
     def _deliver(self) -> None:

@@ -7,10 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from aduan_sync.answers import parse_timestamp, restore_phone
+from aduan_sync.answers import Answers, parse_timestamp, restore_phone
+from aduan_sync.decide import RowView, plan_writes
 from aduan_sync.headers import map_headers, normalize_header
 from aduan_sync.identity import cell_text, locate_rows, row_anchors
+from aduan_sync.records import Complaint
 from aduan_sync.register import filename_safe, format_register, month_roman
+from aduan_sync.sources.base import RowAnchor
 
 JKT = ZoneInfo("Asia/Jakarta")
 UTC = ZoneInfo("UTC")
@@ -143,3 +146,42 @@ def test_fingerprint_ignores_worker_columns_and_column_order():
     (a1,) = row_anchors(hmap1, [["t1", "A", "x", None]])
     (a2,) = row_anchors(hmap2, [["x", "t1", "Selesai", "A"]])
     assert a1.fingerprint == a2.fingerprint
+
+
+def _complaint(cid: int, reg: str, **over) -> Complaint:
+    when = datetime(2026, 3, 3, 10, 0, tzinfo=JKT)
+    values = dict(id=cid, register_no=reg, year=2026, seq=cid, fingerprint=f"fp{cid}",
+                  answers={}, extra=[], answers_sha256="0" * 64, submitted_at=when,
+                  registered_at=when, category="Lainnya", category_source="worker",
+                  unit="Sekretariat", completeness="Lengkap", missing=[], status="Terdaftar",
+                  deadline=None, note="", answer="", answer_date=None, archived_sha256=None)
+    return Complaint(**(values | over))
+
+
+def test_a_write_plan_records_what_each_written_cell_will_hold_and_nothing_staff_own():
+    hmap = map_headers(["Cap waktu", "Nama Lengkap", "Isi Aduan", "Nomor Register", "Kategori",
+                        "Status"])
+    new = RowView(0, RowAnchor(None, "fp1", 0), Answers(fields={}), {})
+    reg2 = "002/ADUAN/III/2026"
+    edited = RowView(1, RowAnchor(reg2, "fp2", 0), Answers(fields={}),
+                     {"register_no": reg2, "category": "Kesejahteraan Sosial",
+                      "status": "Terdaftar"})
+    c1 = _complaint(1, "001/ADUAN/III/2026")
+    c2 = _complaint(2, reg2, status="Diteruskan ke PPID",
+                    written={"category": "Lainnya", "status": "Terdaftar"})
+    plan = plan_writes([(new, c1), (edited, c2)], hmap, JKT)
+    updates = {(u.anchor, u.column): u.value for u in plan.batch.updates}
+    assert updates[(new.anchor, "Nomor Register")] == "001/ADUAN/III/2026"
+    assert updates[(edited.anchor, "Status")] == "Diteruskan ke PPID"
+    # Staff typed over the worker's Kategori on row 2: theirs, never updated.
+    assert (edited.anchor, "Kategori") not in updates
+    assert (2, "register_no", reg2) in plan.in_sync
+    ids = {new.anchor: 1, edited.anchor: 2}
+    pending = plan.pending()
+    assert [(i, v) for i, _, v in pending] == [(ids[u.anchor], u.value)
+                                               for u in plan.batch.updates]
+    assert (1, "register_no", "001/ADUAN/III/2026") in pending
+    assert (2, "status", "Diteruskan ke PPID") in pending
+    assert (1, "category", "Lainnya") in pending
+    left = plan.pending({(edited.anchor, "Status")})
+    assert (2, "status", "Diteruskan ke PPID") not in left and len(left) == len(pending) - 1
