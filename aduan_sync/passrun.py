@@ -175,11 +175,14 @@ class _Pass:
         if archived and self.ledger.has_unarchived():
             self._archive()  # aduan.json of the complaints whose files the step above changed
         current = list(({c.id: c for c in complaints} | {c.id: c for _, c in pairs}).values())
-        written = self._write_back(pairs, hmap, self._rekap(current, snapshot.rekap))
+        rekap = self._rekap(current, snapshot.rekap)
+        until = idle.next_event(current, self.cal, self.cfg.reminders, self.now, ())
+        del current, complaints  # `_write_back` lets `pairs` go once planned: room for its request
+        written = self._write_back(pairs, hmap, rekap)
         self._deliver()
         retries = [m.next_attempt_at for m in self.ledger.pending_messages(
             datetime.max.replace(tzinfo=self.tz), bodies=False)]
-        until = idle.next_event(current, self.cal, self.cfg.reminders, self.now, retries)
+        until = min([until, *(t for t in retries if t > self.now)])
         return (None if written is None else self.watch.bind(written)), until
 
     def _record(self, matching: decide.Matching, edits: list[decide.StaffEdit],
@@ -308,8 +311,11 @@ class _Pass:
     def _write_back(self, pairs: list[tuple[decide.RowView, Complaint]], hmap: HeaderMap,
                     rekap: list[list[str]] | None) -> str | None:
         """Write what changed. Returns None when nothing was written, else the sheet's digest
-        after the write ("" when the source cannot tell without reading again)."""
+        after the write ("" when the source cannot tell without reading again). Empties
+        `pairs` once the cells are planned: a first import's views and complaints (~80 MB
+        at 50,000 rows) are not held while the request is built and sent."""
         plan = decide.plan_writes(pairs, hmap, self.tz)
+        pairs.clear()
         batch = dataclasses.replace(plan.batch, rekap=rekap)
         plan.batch = batch
         if not batch:

@@ -213,6 +213,16 @@ def test_a_dropped_connection_reaches_the_client_as_a_connection_error(fake_goog
         Api(fake_google, sid).s.get(f"{fake_google.base_url}/v4/spreadsheets/{sid}")
 
 
+def test_answers_are_indented_as_google_s_unless_prettyprint_is_false(fake_google):
+    sid = fake_google.add_spreadsheet(["Nama"], [["Budi"]])
+    url = f"{fake_google.base_url}/v4/spreadsheets/{sid}/values/A1:A2"
+    session = Api(fake_google, sid).s
+    pretty, compact = (session.get(url, params=p) for p in ({}, {"prettyPrint": "false"}))
+    assert pretty.json() == compact.json()
+    assert b'\n  "values": [\n' in pretty.content
+    assert b"\n" not in compact.content and b'"values":[["Nama"],["Budi"]]' in compact.content
+
+
 def test_a_hook_runs_just_before_the_nth_matching_request(fake_google):
     sid = fake_google.add_spreadsheet(["Nama"], [["Budi"], ["Ani"]])
     api = Api(fake_google, sid)

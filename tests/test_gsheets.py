@@ -56,6 +56,7 @@ def test_read_returns_title_worksheet_timezone_and_rows_in_two_requests(
     assert fake_google.counts()["sheets.values.get"] == 1
     reads = fake_google.requests("sheets.values.get")
     assert reads[0].query["valueRenderOption"] == ["UNFORMATTED_VALUE"]
+    assert reads[0].query["prettyPrint"] == ["false"]  # Google indents answers otherwise
     assert reads[0].query["dateTimeRenderOption"] == ["SERIAL_NUMBER"]
 
 

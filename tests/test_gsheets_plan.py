@@ -199,17 +199,17 @@ def test_blocks_pad_rows_of_different_widths_and_small_gaps_into_one_range():
 def test_a_first_import_whose_rows_alternate_widths_is_one_range_per_block_of_rows():
     # Six worker cells on odd rows, seven (with a deadline) on even rows.
     cells = [gp.CellWrite(r, c, "x") for r in range(1, 1001) for c in range(11, 17 + r % 2)]
-    parts = gp.blocks(gp.group_by_row(cells))
+    parts = list(gp.blocks(gp.group_by_row(cells)))
     assert [(b.row, len(b.values)) for b in parts] == [(1, 500), (501, 500)]
     assert [len(v) for v in parts[0].values[:3]] == [7, 6, 7]
 
 
 def test_blocks_split_where_padding_would_cost_more_than_a_new_range():
     far_column = [gp.CellWrite(1, 0, "a"), gp.CellWrite(2, 40, "b")]
-    parts = gp.blocks(gp.group_by_row(far_column))
+    parts = list(gp.blocks(gp.group_by_row(far_column)))
     assert [(b.row, b.col, b.values) for b in parts] == [(1, 0, [["a"]]), (2, 40, [["b"]])]
     far_row = [gp.CellWrite(1, 0, "a"), gp.CellWrite(30, 0, "b")]
-    parts = gp.blocks(gp.group_by_row(far_row))
+    parts = list(gp.blocks(gp.group_by_row(far_row)))
     assert [(b.row, b.values) for b in parts] == [(1, [["a"]]), (30, [["b"]])]
     # A long block is not widened to the left for one row: that row starts its own block.
     narrow = [gp.CellWrite(r, 5, "n") for r in range(1, 101)] + [gp.CellWrite(101, 0, "w")]

@@ -479,14 +479,14 @@ class Block:
     values: list[list[str | None]]
 
 
-def blocks(by_row: RowCells) -> list[Block]:
+def blocks(by_row: RowCells) -> Iterator[Block]:
     """Group cells into few rectangles, in row order. A row ends at its last written cell;
     a cell before it that the worker leaves as it is travels as `null` (5 bytes), and a row
     with nothing to write between two that have, as `[null]` (7 bytes). A row joins the
     block above it when the nulls it adds there (its own leading ones, the rows above
     widened to the left, the rows skipped) cost fewer bytes than a new range would
-    (`RANGE_BYTES`). A first import is one range per `MAX_BLOCK_ROWS` rows."""
-    out: list[Block] = []
+    (`RANGE_BYTES`). A first import is one range per `MAX_BLOCK_ROWS` rows. Yielded as
+    built: each block is let go once encoded."""
     open_rows: list[tuple[int, dict[int, str]]] = []  # the open block's rows (with gaps)
     c0 = last = filled = 0  # the open block's first column, last row, rows with cells
     for r in sorted(by_row):
@@ -500,11 +500,10 @@ def blocks(by_row: RowCells) -> list[Block]:
                 open_rows.append((r, cols))
                 c0, last, filled = n0, r, filled + 1
                 continue
-            out.append(_block(open_rows, c0))
+            yield _block(open_rows, c0)
         open_rows, c0, last, filled = [(r, cols)], lo, r, 1
     if open_rows:
-        out.append(_block(open_rows, c0))
-    return out
+        yield _block(open_rows, c0)
 
 
 def _block(rows: list[tuple[int, dict[int, str]]], c0: int) -> Block:

@@ -149,7 +149,11 @@ class Handler(BaseHTTPRequestHandler):
             data = answer.payload
             ctype = answer.content_type or "application/octet-stream"
         else:
-            data = json.dumps(answer.payload, ensure_ascii=False).encode()
+            # As Google: indented unless the request says `prettyPrint=false`, then compact.
+            pretty = (entry.query.get("prettyPrint") or ["true"])[-1].lower() != "false"
+            data = json.dumps(answer.payload, ensure_ascii=False,
+                              **({"indent": 2} if pretty else {"separators": (",", ":")})
+                              ).encode()
             ctype = "application/json; charset=UTF-8"
         entry.server_seconds = time.perf_counter() - self._started
         # Logged before the answer leaves: a client that got its answer finds it counted.
