@@ -58,7 +58,8 @@ if TYPE_CHECKING:
 
 DRIVE_ENDPOINT = "https://www.googleapis.com"
 _META_FIELDS = "id,name,mimeType,size,md5Checksum,sha256Checksum,trashed"
-_META_PARAMS = {"fields": _META_FIELDS, "supportsAllDrives": "true"}
+#: `prettyPrint=false`: Google indents JSON answers unless asked not to.
+_META_PARAMS = {"fields": _META_FIELDS, "supportsAllDrives": "true", "prettyPrint": "false"}
 #: Read size while streaming a download (also the granularity of the size check).
 CHUNK_BYTES = 64 * 1024
 #: Requests that continue a cut-off download in the same pass, while each one makes progress.

@@ -302,8 +302,12 @@ def test_without_a_batch_endpoint_each_file_is_described_alone(
     cfg, _ = office(fake_google, service_account_key, tmp_path / "kantor", [list(files)])
     result = sync(cfg)
     assert result.exit_code == 0 and stored(cfg) == files
-    assert len(drive_asked(fake_google, "drive.files.get")) == 5
+    asked = drive_asked(fake_google, "drive.files.get")
+    assert len(asked) == 5
     assert result.drive_requests == 1 + 5 + 5
+    # Google indents JSON answers unless asked not to.
+    assert all(r.query.get("prettyPrint") == ["false"]
+               for r in fake_google.requests("drive.files.get"))  # the sheet's version too
 
 
 def test_the_fake_answers_a_batch_in_googles_format(fake_google, service_account_key):

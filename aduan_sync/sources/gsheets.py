@@ -164,8 +164,8 @@ class GoogleSheetSource:
         before = http.requests
         try:
             data = http.call("GET", files_url(self.cfg.source.drive_endpoint) + self.spreadsheet_id,
-                             params={"fields": _VERSION_FIELDS,
-                                     "supportsAllDrives": "true"}).json()
+                             params={"fields": _VERSION_FIELDS, "supportsAllDrives": "true",
+                                     "prettyPrint": "false"}).json()
         except (GooglePermanentError, GoogleTransientError) as e:
             kind = f"HTTP {e.status} {getattr(e, 'reason', '')}" if e.status else "network"
             _version_unknown(kind, e.message, e.detail or "")

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import email.message
 import email.parser
-import json
 import secrets
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakegoogle.control import LoggedRequest
 from tests.fakegoogle.errors import ApiError
-from tests.fakegoogle.services import Answer, Call, drive_get
+from tests.fakegoogle.services import Answer, Call, drive_get, json_answer
 
 MAX_CALLS = 100
 
@@ -39,8 +38,7 @@ def drive_batch(call: Call) -> Answer:
     for part in parts:
         assert isinstance(part, email.message.Message)
         raw = part.get_payload(decode=True)
-        status, payload = _inner(call, raw if isinstance(raw, bytes) else b"")
-        body = json.dumps(payload, ensure_ascii=False).encode()
+        status, body = _inner(call, raw if isinstance(raw, bytes) else b"")
         cid = str(part.get("Content-ID", "")).strip().strip("<>")
         out.append(
             f"--{boundary}\r\nContent-Type: application/http\r\n"
@@ -53,8 +51,8 @@ def drive_batch(call: Call) -> Answer:
     return Answer(200, "".join(out).encode(), content_type=f"multipart/mixed; boundary={boundary}")
 
 
-def _inner(call: Call, raw: bytes) -> tuple[int, dict[str, object]]:
-    """One call of the batch: (status, JSON answer)."""
+def _inner(call: Call, raw: bytes) -> tuple[int, bytes]:
+    """One call of the batch: (status, JSON answer, encoded as its own URL asks)."""
     from tests.fakegoogle.server import route
 
     line = raw.lstrip(b"\r\n").split(b"\n", 1)[0].decode("latin-1").split()
@@ -85,4 +83,4 @@ def _inner(call: Call, raw: bytes) -> tuple[int, dict[str, object]]:
     entry.status = status
     fake.log.add(entry)
     assert isinstance(payload, dict)
-    return status, payload
+    return status, json_answer(payload, query)

@@ -7,7 +7,6 @@ One handler serves every API on one loopback port (the client points `api_endpoi
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 import socket
 import time
@@ -19,7 +18,7 @@ from tests.fakegoogle import fieldmask
 from tests.fakegoogle.control import Fault, LoggedRequest
 from tests.fakegoogle.errors import ApiError
 from tests.fakegoogle.oauth import OAuthError, Token
-from tests.fakegoogle.services import IMPLS, ROUTES, Answer, Call
+from tests.fakegoogle.services import IMPLS, ROUTES, Answer, Call, json_answer
 
 if TYPE_CHECKING:
     from tests.fakegoogle.fake import FakeGoogle
@@ -149,11 +148,7 @@ class Handler(BaseHTTPRequestHandler):
             data = answer.payload
             ctype = answer.content_type or "application/octet-stream"
         else:
-            # As Google: indented unless the request says `prettyPrint=false`, then compact.
-            pretty = (entry.query.get("prettyPrint") or ["true"])[-1].lower() != "false"
-            data = json.dumps(answer.payload, ensure_ascii=False,
-                              **({"indent": 2} if pretty else {"separators": (",", ":")})
-                              ).encode()
+            data = json_answer(answer.payload, entry.query)
             ctype = "application/json; charset=UTF-8"
         entry.server_seconds = time.perf_counter() - self._started
         # Logged before the answer leaves: a client that got its answer finds it counted.

@@ -250,3 +250,12 @@ IMPLS: dict[str, Callable[[Call], Answer]] = {
     "drive.batch": drive_batch,
     "gmail.messages.send": gmail_send,
 }
+
+
+def json_answer(payload: object, query: dict[str, list[str]]) -> bytes:
+    """A JSON answer as Google writes it: indented, unless the request said
+    `prettyPrint=false` (then compact, without a space)."""
+    pretty = (query.get("prettyPrint") or ["true"])[-1].lower() != "false"
+    if pretty:
+        return json.dumps(payload, ensure_ascii=False, indent=2).encode()
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()

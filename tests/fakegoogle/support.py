@@ -85,3 +85,4 @@ def write_google_config(
     path = directory / "aduan.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
