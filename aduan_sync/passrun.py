@@ -38,8 +38,9 @@ from aduan_sync.sheet_watch import SheetWatch
 from aduan_sync.sources import open_source
 from aduan_sync.sources.base import SheetSnapshot, Source
 
-#: Complaints archived per batch (each batch loaded from the ledger, then written by workers).
-ARCHIVE_BATCH = 5000
+#: Complaints archived per batch (each batch loaded from the ledger, then written by workers;
+#: ~3 KB a complaint with its answers, while the pass holds every other row's record).
+ARCHIVE_BATCH = 2000
 
 
 class SheetLayoutError(AduanSyncError):
@@ -293,7 +294,8 @@ class _Pass:
         r.attachments_pending = report.pending
         r.drive_requests = report.requests
         r.errors.extend(report.errors)
-        return [(v, replace(c, note=report.notes.get(c.id, c.note))) for v, c in pairs]
+        notes = report.notes
+        return [(v, replace(c, note=notes[c.id]) if c.id in notes else c) for v, c in pairs]
 
     def _rekap(self, complaints: list[Complaint], existing: list[list[str]] | None
                ) -> list[list[str]] | None:
