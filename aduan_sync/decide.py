@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -247,7 +247,7 @@ class WritePlan:
 
 
 def plan_writes(
-    matched: Sequence[tuple[RowView, Complaint]], hmap: HeaderMap, tz: ZoneInfo
+    matched: Iterable[tuple[RowView, Complaint]], hmap: HeaderMap, tz: ZoneInfo
 ) -> WritePlan:
     """The cell updates that bring the sheet in line with the ledger, and nothing more."""
     add = [hmap.header_of(k) for k in hmap.missing_worker]

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aduan_sync import archive, attachments, decide, fanout, idle, lifecycle, reminders, uploads
 from aduan_sync.answers import Answers
@@ -37,6 +37,8 @@ from aduan_sync.rekap import pad_grid, rekap_grid
 from aduan_sync.sheet_watch import SheetWatch
 from aduan_sync.sources import open_source
 from aduan_sync.sources.base import SheetSnapshot, Source
+
+T = TypeVar("T")
 
 #: Complaints archived per batch (each batch loaded from the ledger, then written by workers;
 #: ~3 KB a complaint with its answers, while the pass holds every other row's record).
@@ -314,10 +316,10 @@ class _Pass:
                     rekap: list[list[str]] | None) -> str | None:
         """Write what changed. Returns None when nothing was written, else the sheet's digest
         after the write ("" when the source cannot tell without reading again). Empties
-        `pairs` once the cells are planned: a first import's views and complaints (~80 MB
-        at 50,000 rows) are not held while the request is built and sent."""
-        plan = decide.plan_writes(pairs, hmap, self.tz)
-        pairs.clear()
+        `pairs` as their cells are planned: a first import's views and complaints (~50 MB
+        at 50,000 rows) make room for the cells, and are not held while the request is
+        built and sent."""
+        plan = decide.plan_writes(_drained(pairs), hmap, self.tz)
         batch = dataclasses.replace(plan.batch, rekap=rekap)
         plan.batch = batch
         if not batch:
@@ -365,3 +367,10 @@ class _Pass:
                                                   "gagal dikirim; periksa alamat/server email.")
                 if note != c.note:
                     self.ledger.update_complaint(db, c.id, note=note)
+
+
+def _drained(items: list[T]) -> Iterator[T]:
+    """The items of `items` in order, each let go (removed from the list) as it is taken."""
+    items.reverse()
+    while items:
+        yield items.pop()

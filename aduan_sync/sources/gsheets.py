@@ -351,16 +351,16 @@ class GoogleSheetSource:
             "[source] konfigurasi dengan nama lembar jawaban formulir."
         )
 
-    def _values(self, title: str) -> bytes:
+    def _values(self, title: str) -> bytearray:
         """The `values.get` answer for worksheet `title`, undecoded."""
         url = f"{self.base}{self.spreadsheet_id}/values/{quote(gp.quote_sheet(title), safe='')}"
-        return self.http.call("GET", url, params=_READ_PARAMS).content
+        return self.http.collect("GET", url, params=_READ_PARAMS)
 
-    def _batch_values(self, titles: list[str]) -> bytes:
+    def _batch_values(self, titles: list[str]) -> bytearray:
         """The `values.batchGet` answer for worksheets `titles`, undecoded."""
         ranges = [gp.quote_sheet(t) for t in titles]
-        return self.http.call("GET", f"{self.base}{self.spreadsheet_id}/values:batchGet",
-                              params={"ranges": ranges, **_READ_PARAMS}).content
+        return self.http.collect("GET", f"{self.base}{self.spreadsheet_id}/values:batchGet",
+                                 params={"ranges": ranges, **_READ_PARAMS})
 
     def _send(self, meta: _Meta, ws: gp.Tab, plan: gp.WritePlan,
               rekap: list[list[str]] | None) -> None:

@@ -81,7 +81,7 @@ _WINDOW = 1 << 20
 Keep = Callable[[Iterator[list[Any]]], Sequence[list[Any]]]
 
 
-def decode_values(content: bytes, keep: Keep = list) -> Sequence[list[Any]]:
+def decode_values(content: bytes | bytearray, keep: Keep = list) -> Sequence[list[Any]]:
     """The `values` of a `values.get` answer, handed to `keep` a row at a time as they are
     parsed (`keep=PackedRows` packs each row as it comes: a 50,000-row sheet is never
     whole as objects, ~150 MiB). Whole doubles become int while the JSON is parsed (Google
@@ -104,7 +104,7 @@ def _kept(scan: _Scan, keep: Keep) -> Sequence[list[Any]]:
     return kept
 
 
-def decode_value_ranges(content: bytes, keep: Keep = list) -> list[Sequence[list[Any]]]:
+def decode_value_ranges(content: bytes | bytearray, keep: Keep = list) -> list[Sequence[list[Any]]]:
     """The `values` of each range of a `values.batchGet` answer, in order, each handed to
     `keep` as `decode_values` does."""
     out: list[Sequence[list[Any]]] = []
@@ -134,7 +134,7 @@ class _Scan:
     at 4 bytes a character: 72 MB for a 50,000-row sheet). What `json.loads` accepts, this
     accepts; a text it refuses raises the same `json.JSONDecodeError`."""
 
-    def __init__(self, content: bytes) -> None:
+    def __init__(self, content: bytes | bytearray) -> None:
         self._content = memoryview(content)
         self._taken = 0  # bytes of the answer turned into text so far
         self._utf8 = codecs.getincrementaldecoder("utf-8-sig")()

@@ -27,7 +27,8 @@ from aduan_sync.sources import gsheets_plan as gp
 from aduan_sync.sources.base import Table
 
 
-def answer_digest(title: str, timezone: str, ranges: Sequence[str], content: bytes) -> str:
+def answer_digest(title: str, timezone: str, ranges: Sequence[str],
+                  content: bytes | bytearray) -> str:
     """SHA-256 of a values answer exactly as received, bound to what it was the answer to."""
     h = hashlib.sha256(marshal.dumps(["answer", title, timezone, list(ranges)], 2))
     h.update(content)
@@ -72,13 +73,14 @@ class ValuesRead:
     """One `values.get` (the worksheet) or `values.batchGet` (the worksheet and the `Rekap`
     tab, `with_rekap`) answer of the worksheet `title`."""
 
-    def __init__(self, title: str, timezone: str, content: bytes, *, with_rekap: bool,
+    def __init__(self, title: str, timezone: str, content: bytes | bytearray, *,
+                 with_rekap: bool,
                  field_aliases: Mapping[str, Sequence[str]] | None,
                  worker_headers: Mapping[str, str] | None) -> None:
         self.title, self.timezone, self.with_rekap = title, timezone, with_rekap
         ranges = [title, REKAP_SHEET] if with_rekap else [title]
         self.answer = answer_digest(title, timezone, ranges, content)
-        self._content: bytes | None = content
+        self._content: bytes | bytearray | None = content
         self._decoded: tuple[PackedRows, list[list[Any]] | None] | None = None
         self._aliases, self._worker = field_aliases, worker_headers
 
