@@ -85,6 +85,16 @@ def test_a_dropped_connection_is_retried(fake_google, google_config, fake_clock)
     assert len(fake_clock.sleeps) == 2
 
 
+def test_an_answer_cut_off_midway_is_read_again_whole(fake_google, google_config, fake_clock):
+    sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(300))
+    # The connection closes after 2,000 bytes of the values answer (Content-Length says more).
+    fake_google.fail("sheets.values.get", nth=1, times=1, status=None, truncate=2000)
+    snap = make_source(google_config(sid), fake_clock).read()
+    assert len(snap.rows) == 300 and snap.rows[299][2] == "Warga Jenawi 299"
+    assert len(fake_clock.sleeps) == 1
+    assert [r.fault for r in fake_google.requests("sheets.values.get")][:1] != [None]
+
+
 def test_a_request_that_hangs_times_out_and_is_retried(fake_google, google_config, fake_clock):
     sid = fake_google.add_spreadsheet(FORM_HEADERS, form_rows(2))
     cfg = google_config(sid)
