@@ -27,6 +27,7 @@ from aduan_sync.ledger import Ledger
 from aduan_sync.lock import pass_lock
 from aduan_sync.mail.deliver import deliver_pending
 from aduan_sync.mail.transport import Transport, open_transport
+from aduan_sync.memory import release_freed
 from aduan_sync.messages import Messenger
 from aduan_sync.model import FORM_FIELDS
 from aduan_sync.pass_result import PassResult
@@ -141,6 +142,7 @@ class _Pass:
             return
         written, until = self._work(snapshot)
         del snapshot  # a confirming read (`SheetWatch.remember`) must not hold two sheets
+        release_freed()  # nor sit on top of the pages the pass's records left free
         if written is None:
             watch.remember(digest, until, version, answer)
         else:
