@@ -9,6 +9,7 @@ import pytest
 
 from aduan_sync.headers import map_headers
 from aduan_sync.identity import row_anchors
+from aduan_sync.sources import gsheets_json as gj
 from aduan_sync.sources import gsheets_plan as gp
 from aduan_sync.sources.base import CellUpdate, RowAnchor, WriteBatch
 
@@ -41,15 +42,15 @@ def test_whole_numbers_become_int_and_empty_strings_none(value, expected):
 def test_decoding_turns_whole_doubles_in_any_notation_into_int():
     content = (b'{"range": "A1:C2", "values": [["NIK", "HP", "Nilai"], '
                b'[3.313064501800001E15, 81234567890.0, 2.5, 7, true, ""]]}')
-    row = gp.decode_values(content)[1]
+    row = gj.decode_values(content)[1]
     assert row == [3313064501800001, 81234567890, 2.5, 7, True, ""]
     assert [type(v) for v in row[:4]] == [int, int, float, int]
-    assert gp.decode_values(b'{"range": "A1:Z1000", "majorDimension": "ROWS"}') == []
+    assert gj.decode_values(b'{"range": "A1:Z1000", "majorDimension": "ROWS"}') == []
 
 
 def _loaded(content: bytes) -> list:
     """The reference: the whole answer through `json.loads`, as decoding once did."""
-    data = json.loads(content, parse_float=gp._number)
+    data = json.loads(content, parse_float=gj._number)
     values = data.get("values", []) if isinstance(data, dict) else []
     return values if isinstance(values, list) else []
 
@@ -80,16 +81,16 @@ def window(request, monkeypatch):
     """Answers are turned into text a window at a time: tiny windows cut every token and
     every multi-byte character somewhere."""
     if request.param:
-        monkeypatch.setattr(gp, "_WINDOW", request.param)
+        monkeypatch.setattr(gj, "_WINDOW", request.param)
 
 
 @pytest.mark.parametrize("content", ANSWERS)
 def test_decoding_row_by_row_gives_what_json_loads_gives(content, window):
-    assert gp.decode_values(content) == _loaded(content)
+    assert gj.decode_values(content) == _loaded(content)
     wrapped = b'{"spreadsheetId": "x", "valueRanges": [' + content + b', {"range": "R"}]}'
     if content.startswith(b"{"):
         expected = [_loaded(content), []]
-        assert gp.decode_value_ranges(wrapped) == expected
+        assert gj.decode_value_ranges(wrapped) == expected
 
 
 @pytest.mark.parametrize("content", NOT_JSON)
@@ -97,9 +98,9 @@ def test_an_answer_that_is_not_json_is_refused_as_json_loads_refuses_it(content,
     with pytest.raises(ValueError):
         json.loads(content)
     with pytest.raises(ValueError):
-        gp.decode_values(content)
+        gj.decode_values(content)
     with pytest.raises(ValueError):
-        gp.decode_value_ranges(content)
+        gj.decode_value_ranges(content)
 
 
 def test_rows_are_handed_over_one_at_a_time_as_they_are_parsed():
@@ -113,16 +114,16 @@ def test_rows_are_handed_over_one_at_a_time_as_they_are_parsed():
     # The second row is broken: the first must have been handed over before it was parsed
     # (a whole-answer parse refuses the text before giving anything).
     with pytest.raises(json.JSONDecodeError):
-        gp.decode_values(b'{"values": [["one", 1], ["two", }]}', keep)
+        gj.decode_values(b'{"values": [["one", 1], ["two", }]}', keep)
     assert seen == [["one", 1]]
     # A `keep` that takes less than every row still leaves the walk at the array's end.
-    assert gp.decode_values(b'{"values": [[1], [2], [3]], "range": "A1"}',
+    assert gj.decode_values(b'{"values": [[1], [2], [3]], "range": "A1"}',
                             lambda rows: [next(rows)]) == [[1]]
 
 
 def test_convert_values_turns_only_timestamps_into_datetimes_and_keeps_rows_ragged():
     headers, rows = gp.convert_values(
-        gp.decode_values(b'{"values": [["Stempel waktu", "Jumlah", "Catatan"], '
+        gj.decode_values(b'{"values": [["Stempel waktu", "Jumlah", "Catatan"], '
                          b'[46027.5, 46027.0, ""], [], ["teks"], [46027]]}'), None, None)
     assert headers == ["Stempel waktu", "Jumlah", "Catatan"]
     assert rows == [[datetime(2026, 1, 5, 12), 46027, None], [], ["teks"],

@@ -13,7 +13,7 @@ from aduan_sync import config as config_mod
 from aduan_sync.defaults import SHEET_VERSION_RETRY_SECONDS
 from aduan_sync.ledger import Ledger
 from aduan_sync.passrun import run_pass
-from aduan_sync.sources import gsheets_plan
+from aduan_sync.sources import gsheets_json, gsheets_plan
 from tests.conftest import FORM_HEADERS, LIGHT, ROAD, at, edit_book, form_row, write_book
 from tests.fakegoogle.passes import make_source
 from tests.fakegoogle.support import FakeClock
@@ -204,13 +204,13 @@ def count_decodes(monkeypatch) -> list[int]:
     """Sizes of the values answers decoded from now on (`values.get` and `values.batchGet`)."""
     decoded: list[int] = []
     for name in ("decode_values", "decode_value_ranges"):
-        real = getattr(gsheets_plan, name)
+        real = getattr(gsheets_json, name)
 
         def counted(content, *args, real=real):
             decoded.append(len(content))
             return real(content, *args)
 
-        monkeypatch.setattr(gsheets_plan, name, counted)
+        monkeypatch.setattr(gsheets_json, name, counted)
     return decoded
 
 

@@ -41,6 +41,7 @@ from aduan_sync.google_auth import GoogleCredentials, load_credentials, scopes_f
 from aduan_sync.google_http import GoogleHttp, GooglePermanentError, GoogleTransientError
 from aduan_sync.headers import map_headers
 from aduan_sync.rekap import REKAP_SHEET
+from aduan_sync.sources import gsheets_json as gj
 from aduan_sync.sources import gsheets_plan as gp
 from aduan_sync.sources.base import (
     SheetSnapshot,
@@ -233,7 +234,7 @@ class GoogleSheetSource:
             raw, (headers, rows) = last.read.values(), last.read.table()
             unchanged = True
         else:
-            raw = gp.decode_values(self._values(ws.title), PackedRows)
+            raw = gj.decode_values(self._values(ws.title), PackedRows)
             headers, rows = gp.convert_values(raw, self.cfg.field_aliases,
                                               self.cfg.worker_headers)
             # Only when the re-read finds the sheet as `read()` did may the next pass trust

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
 from aduan_sync.rekap import REKAP_SHEET
+from aduan_sync.sources import gsheets_json as gj
 from aduan_sync.sources import gsheets_plan as gp
 from aduan_sync.sources.base import Table
 
@@ -40,7 +41,7 @@ class PackedRows(Sequence[list[Any]]):
     than lists of str objects (a 50,000-row sheet: ~20 MB instead of ~150 MiB)."""
 
     def __init__(self, rows: Iterable[list[Any]]) -> None:
-        # Rows are packed as they come (`gsheets_plan.decode_values` parses them one at a
+        # Rows are packed as they come (`gsheets_json.decode_values` parses them one at a
         # time): the sheet is never whole as objects. A list is emptied as it is packed.
         blobs = []
         if isinstance(rows, list):
@@ -88,11 +89,11 @@ class ValuesRead:
         if self._decoded is None:
             content, self._content = self._content or b"", None
             if self.with_rekap:
-                found = gp.decode_value_ranges(content, PackedRows)
+                found = gj.decode_value_ranges(content, PackedRows)
                 values = found[0] if found else PackedRows(())
                 rekap: list[list[Any]] | None = list(found[1]) if len(found) > 1 else []
             else:
-                values, rekap = gp.decode_values(content, PackedRows), None
+                values, rekap = gj.decode_values(content, PackedRows), None
             del content
             assert isinstance(values, PackedRows)
             self._decoded = (values, rekap)
