@@ -182,7 +182,7 @@ class _Pass:
         current = list(({c.id: c for c in complaints} | {c.id: c for _, c in pairs}).values())
         rekap = self._rekap(current, snapshot.rekap)
         until = idle.next_event(current, self.cal, self.cfg.reminders, self.now, ())
-        del current, complaints  # `_write_back` lets `pairs` go once planned: room for its request
+        del current, complaints  # `_write_back` lets `pairs` go as it plans: room for its request
         written = self._write_back(pairs, hmap, rekap)
         self._deliver()
         retries = [m.next_attempt_at for m in self.ledger.pending_messages(
