@@ -58,7 +58,8 @@ if TYPE_CHECKING:
 
 DRIVE_ENDPOINT = "https://www.googleapis.com"
 _META_FIELDS = "id,name,mimeType,size,md5Checksum,sha256Checksum,trashed"
-#: `prettyPrint=false`: Google indents JSON answers unless asked not to.
+#: `prettyPrint=false` for the calls inside a batch, whose URLs `GoogleHttp` does not see
+#: (it asks it of every GET it sends itself): Google indents JSON answers otherwise.
 _META_PARAMS = {"fields": _META_FIELDS, "supportsAllDrives": "true", "prettyPrint": "false"}
 #: Read size while streaming a download (also the granularity of the size check).
 CHUNK_BYTES = 64 * 1024

@@ -66,6 +66,10 @@ class Failure:
 
 #: Read size of `GoogleHttp.collect`.
 COLLECT_CHUNK_BYTES = 1 << 20
+#: Asked of every GET: Google indents its JSON answers unless told not to (a 50,000-row read
+#: is several MB larger). Media downloads ignore it; POST answers here are small, and the
+#: Drive batch's answer is multipart (each call in it says so in its own URL, `drive.py`).
+_COMPACT_ANSWER = {"prettyPrint": "false"}
 
 #: (status, reason, Google's message) -> the operator's message (Indonesian).
 Explain = Callable[[int, str, str], str]
@@ -128,6 +132,8 @@ class GoogleHttp:
                  json: Mapping[str, Any] | None, data: bytes | None,
                  headers: Mapping[str, str] | None, stream: bool, *, collect: bool
                  ) -> requests.Response | bytearray:
+        if method == "GET":
+            params = {**(params or {}), **_COMPACT_ANSWER}
         start = self.monotonic()
         attempt = 0
         while True:
