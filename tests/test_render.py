@@ -590,3 +590,19 @@ def test_the_shared_environment_takes_up_a_changed_template_at_the_next_call(tmp
     (tmp_path / "mail" / "receipt.txt.j2").write_text("Teks kantor.\n", encoding="utf-8")
     text = render_message(environment(tmp_path), "receipt", context()).text
     assert text.strip() == "Teks kantor."
+
+
+def test_dotted_names_read_a_dicts_keys_and_still_its_methods(tmp_path: Path) -> None:
+    """`x.key` looks the key up first (the environment's fast path for the plain-dict
+    context); a dict's methods are still found when no key has their name, and a missing
+    key still fails loudly."""
+    (tmp_path / "x.txt.j2").write_text(
+        "{{ d.name }}|{{ d.items | join(',') }}|{{ e.items() | list | length }}",
+        encoding="utf-8")
+    env = make_environment(tmp_path)
+    out = env.get_template("x.txt.j2").render(d={"name": "Sari", "items": ["a", "b"]},
+                                             e={"k": 1})
+    assert out == "Sari|a,b|1"
+    (tmp_path / "y.txt.j2").write_text("{{ d.nama }}", encoding="utf-8")
+    with pytest.raises(jinja2.UndefinedError):
+        env.get_template("y.txt.j2").render(d={"name": "Sari"})
