@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from aduan_sync.defaults import TIMEZONE
+from benchmarks import disk
 from benchmarks.harness import (
     Measured,
     PassFailed,
@@ -94,7 +95,9 @@ class Bench:
         if not forced_seed and (projected is None
                                 or projected * MARGIN + 2 * CHILD_OVERHEAD < left):
             try:
+                before = disk.entries(ws.root)
                 run.first = self.run(ws, "pass", NOW, left - CHILD_OVERHEAD)
+                run.created = disk.entries(ws.root) - before
                 self.rate = run.first.pass_seconds / rows
                 _say(f"{rows:>6,} rows  first pass {run.first.pass_seconds:8.2f} s  "
                      f"{run.first.sheets} Sheets + {run.first.drive} Drive requests  "
@@ -157,6 +160,23 @@ class Bench:
         _say(f"{rows:>6,} rows  {run.first_note}")
         return True
 
+    def on_tmpfs(self, rows: int) -> SizeRun:
+        """The first pass over `rows` rows again, its workspace on tmpfs: the disk's share."""
+        run = SizeRun(rows)
+        if self.left() < (self.rate or 0.0) * rows * MARGIN + 2 * CHILD_OVERHEAD:
+            run.first_note = "no time left in the run's budget"
+            return run
+        with tempfile.TemporaryDirectory(prefix="aduan-bench-", dir=disk.TMPFS) as tmp:
+            ws = workspace(self.fake, Path(tmp) / f"tmpfs-{rows}", rows, NOW,
+                           f"bench-tmpfs-{rows}@kecamatan-jenawi.iam.gserviceaccount.com")
+            try:
+                run.first = self.run(ws, "pass", NOW, self.left() - CHILD_OVERHEAD)
+            except (PassTimeout, PassFailed) as e:
+                run.first_note = str(e)
+                return run
+        _say(f"{rows:>6,} rows  first pass on tmpfs {run.first.pass_seconds:8.2f} s")
+        return run
+
     def naive(self, rows: int) -> NaiveRun:
         """The naive way on `rows` rows, and the worker on an identical sheet."""
         worker = self.run(self.office(rows, "sample-worker"), "pass", NOW, self.left())
@@ -182,6 +202,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                    help="seconds the whole run may take; 0: no limit (default: %(default)s)")
     p.add_argument("--seed-above", type=int, metavar="ROWS",
                    help="seed sizes above ROWS instead of measuring their first pass")
+    p.add_argument("--tmpfs-rows", type=int, default=10_000, metavar="ROWS",
+                   help="run the first pass over ROWS rows again with its workspace on tmpfs "
+                        "(/dev/shm), to show the disk's share; 0 skips it (default: "
+                        "%(default)s, only when that size is measured)")
     p.add_argument("--out", type=Path, default=ROOT / "results.md",
                    help="where to write the report (default: benchmarks/results.md)")
     p.add_argument("--readme", action="store_true",
@@ -202,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     fake = start_fake()
     try:
         with tempfile.TemporaryDirectory(prefix="aduan-bench-") as tmp:
+            report.disk_us.append(disk.creation_us(Path(tmp)))
+            report.tmpfs_us = disk.tmpfs_creation_us()
             bench = Bench(fake, Path(tmp), args.budget, args.profile, args.seed_above)
             naive_reserve = (quota_floor_seconds(args.naive_rows * 8 + 12) + 4 * CHILD_OVERHEAD
                              if args.naive_rows else 0.0)
@@ -213,6 +239,10 @@ def main(argv: list[str] | None = None) -> int:
                         report.naive = bench.naive(args.naive_rows)
                     except (PassTimeout, PassFailed) as e:
                         _say(f"naive way not measured: {e}")
+            measured = {r.rows for r in report.sizes if r.first}
+            if args.tmpfs_rows in measured and report.tmpfs_us is not None:
+                report.on_tmpfs = bench.on_tmpfs(args.tmpfs_rows)
+            report.disk_us.append(disk.creation_us(Path(tmp)))
             report.total_seconds = time.perf_counter() - bench.t0
     finally:
         fake.stop()
