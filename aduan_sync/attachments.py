@@ -33,6 +33,10 @@ thread), not google-api-python-client's `MediaIoBaseDownload`: a `Range` request
 64 KiB read, and retries, request counts and proxy settings are the sheet's (why, in full:
 `drive.py`). The threads never touch the ledger: `downloads.py` does the network and file
 part, this module records the outcomes, in the ledger's order whichever finished first.
+
+The pass runs the step in two halves around its archive step (`begin_attachments`, then
+`finish`): the downloads, bound by Drive's latency, go on while the archive's worker
+processes write the folders; a download makes its `lampiran/` folder itself.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -99,27 +104,69 @@ def sync_attachments(cfg: Config, ledger: Ledger, source: Source, messenger: Mes
     so that it names the files. A complaint whose files changed is marked unarchived: the
     pass's archive step then rewrites its aduan.json. Only the complaints it touches are
     read from the ledger (the pass has let go of its citizens' answers by then)."""
-    return _Step(cfg, ledger, messenger, now, DriveClient.for_source(cfg, source)).run()
+    with begin_attachments(cfg, ledger, source, messenger, now) as step:
+        return step.finish()
 
 
-class _Step:
+def begin_attachments(cfg: Config, ledger: Ledger, source: Source, messenger: Messenger,
+                      now: datetime, *, archiving: bool = False) -> AttachmentStep:
+    """`sync_attachments` in two halves, so that the downloads run while the pass writes
+    the archive: this records the links, reads the files' metadata and records their names,
+    then starts the downloads on the pool's threads and returns; `finish()` waits for them
+    and records what became of each. `archiving`: the archive step writes the folders of
+    the complaints not archived yet meanwhile, so their files are fetched too (a download
+    creates `lampiran/` itself, and the archive step writes into a folder that exists; on a
+    full or read-only disk both fail, the downloads as `storage` errors, which do not count
+    against the file). Otherwise those complaints wait for a pass that archived them. Use as
+    a context manager: leaving it stops downloads `finish` did not wait for."""
+    step = AttachmentStep(cfg, ledger, messenger, now, DriveClient.for_source(cfg, source),
+                          archiving=archiving)
+    try:
+        step.begin()
+    except BaseException:
+        step.close()
+        raise
+    return step
+
+
+class AttachmentStep:
+    """One pass's attachment step (`begin_attachments`)."""
+
     def __init__(self, cfg: Config, ledger: Ledger, messenger: Messenger, now: datetime,
-                 drive: DriveClient | None) -> None:
+                 drive: DriveClient | None, *, archiving: bool = False) -> None:
         self.cfg, self.ledger, self.messenger, self.now, self.drive = (
             cfg, ledger, messenger, now, drive)
         self.limits = cfg.attachments
         self.report = AttachmentReport()
         # Loaded when needed (passes stay cheap); notes changed here.
         self._complaints: dict[int, Complaint] = {}
-        # Folders the archive step could not write yet (disk full): no download into them.
-        self.unarchived = {c.id for c in ledger.complaints(unarchived_only=True)}
+        # Folders the archive step could not write yet (disk full): no download into them,
+        # unless the archive step is writing them now.
+        self.unarchived = set() if archiving else {
+            c.id for c in ledger.complaints(unarchived_only=True)}
         self.touched: set[int] = set()  # complaints whose files changed: mail to refresh
         self._names: dict[int, dict[int, str]] = {}  # complaint -> attachment -> name on disk
+        self._fetch: _Fetching | None = None
 
-    def run(self) -> AttachmentReport:
+    def __enter__(self) -> AttachmentStep:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the downloads (queued ones do nothing) and close the Drive sessions."""
+        if self._fetch is not None:
+            self._fetch.fetcher.__exit__(None, None, None)
+
+    def begin(self) -> None:
         self._record_links()
         if self.drive is not None:
-            self._fetch_due(self.drive)
+            self._start_fetch(self.drive)
+
+    def finish(self) -> AttachmentReport:
+        if self._fetch is not None:
+            self._finish_fetch(self._fetch)
         touched = [self.complaint(cid) for cid in sorted(self.touched)]
         for msgs in self.messenger.for_new_complaints(touched, self.now, staff_only=True):
             for msg in msgs:
@@ -172,32 +219,42 @@ class _Step:
                 due.append(a)
         return due
 
-    def _fetch_due(self, drive: DriveClient) -> None:
+    def _start_fetch(self, drive: DriveClient) -> None:
         """Fetch the due files with a pool of threads (downloads.py) in two rounds, deciding
         and recording everything here, in the ledger's order whatever order the threads
         finished in: Drive's descriptions, then names (one transaction, before any byte is
-        fetched), then the bytes, renamed into place and synced to disk once, and only then
-        recorded as saved (one transaction). A pass killed before that leaves `.part` files
-        or named files that the next pass completes or adopts."""
+        fetched), then the bytes (started here, waited for in `_finish_fetch`)."""
         due = self._due()
         if not due:
             return
-        with Fetcher(drive, self.limits.parallel_downloads) as fetcher:
+        fetcher = Fetcher(drive, self.limits.parallel_downloads)
+        try:
             described = fetcher.describe([a.file_id for a in due])
             verdicts = [self._judge(a, described[a.file_id]) for a in due
                         if a.file_id in described]
             self._record_names(verdicts)
-            jobs = [(v, v.job) for v in verdicts if v.job is not None]
-            for (v, _), outcome in zip(jobs, fetcher.download([j for _, j in jobs]),
-                                       strict=True):
+            jobs = [v for v in verdicts if v.job is not None]
+            started = fetcher.start([v.job for v in jobs if v.job is not None])
+        except BaseException:
+            fetcher.__exit__(None, None, None)
+            raise
+        self._fetch = _Fetching(fetcher, verdicts, jobs, started)
+
+    def _finish_fetch(self, f: _Fetching) -> None:
+        """The bytes, renamed into place and synced to disk once, and only then recorded as
+        saved (one transaction). A pass killed before that leaves `.part` files or named
+        files that the next pass completes or adopts."""
+        with f.fetcher:
+            for v, outcome in zip(f.jobs, f.fetcher.outcomes(f.started), strict=True):
                 v.outcome = outcome
-        self.report.requests = fetcher.requests
-        placed = [self._place(v) for v in verdicts]  # every one: no short cut
+        self._fetch = None
+        self.report.requests = f.fetcher.requests
+        placed = [self._place(v) for v in f.verdicts]  # every one: no short cut
         if any(placed):
             flush_to_disk()  # before the ledger says "saved"
-        self._record_outcomes(verdicts)
-        if fetcher.unavailable is not None:
-            self.report.errors.append(fetcher.unavailable.message)
+        self._record_outcomes(f.verdicts)
+        if f.fetcher.unavailable is not None:
+            self.report.errors.append(f.fetcher.unavailable.message)
 
     def _judge(self, a: Attachment, described: DriveFile | DriveFileError) -> _Verdict:
         """What to do with a due file, from Drive's description of it."""
@@ -348,6 +405,17 @@ class _Verdict:
     too_large: bool = False
     job: Job | None = None
     outcome: Outcome | None = None
+
+
+@dataclass
+class _Fetching:
+    """Downloads started by `_start_fetch`: the pool, every due file's verdict, those with a
+    job (in the order of `started`), and the downloads' futures."""
+
+    fetcher: Fetcher
+    verdicts: list[_Verdict]
+    jobs: list[_Verdict]
+    started: list[Future[Outcome | None]]
 
 
 def _label(a: Attachment) -> str:

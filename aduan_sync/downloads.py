@@ -114,7 +114,17 @@ class Fetcher:
 
     def download(self, jobs: Sequence[Job]) -> list[Outcome | None]:
         """Each job's outcome, in job order (None: not tried, Drive became unavailable)."""
-        return self._each(self._fetch, jobs)
+        return self.outcomes(self.start(jobs))
+
+    def start(self, jobs: Sequence[Job]) -> list[Future[Outcome | None]]:
+        """Start downloading `jobs` on the pool and return at once; `outcomes` waits for
+        them. The caller's thread is free meanwhile (the pass writes the archive)."""
+        return self._submit(self._fetch, jobs)
+
+    @staticmethod
+    def outcomes(started: list[Future[Outcome | None]]) -> list[Outcome | None]:
+        """The outcomes of `start`, in job order, once every one is done."""
+        return [f.result() for f in started]
 
     def _batch(self, file_ids: list[str]) -> dict[str, DriveFile | DriveFileError]:
         return dict(self.clients.client().metadata_batch(file_ids))
@@ -131,13 +141,14 @@ class Fetcher:
 
     def _each(self, work: Callable[[T], R], items: Sequence[T]) -> list[R | None]:
         """`work(item)` for every item on the pool; results in item order."""
+        return [f.result() for f in self._submit(work, items)]
+
+    def _submit(self, work: Callable[[T], R], items: Sequence[T]) -> list[Future[R | None]]:
         if not items:
             return []
         if self._pool is None:  # its threads start as work comes, up to `threads`
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="lampiran")
-        futures: list[Future[R | None]] = [self._pool.submit(self._guarded, work, item)
-                                           for item in items]
-        return [f.result() for f in futures]
+        return [self._pool.submit(self._guarded, work, item) for item in items]
 
     def _guarded(self, work: Callable[[T], R], item: T) -> R | None:
         if self._stop.is_set():

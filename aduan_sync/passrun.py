@@ -44,6 +44,8 @@ T = TypeVar("T")
 #: Complaints archived per batch (each batch loaded from the ledger, then written by workers;
 #: ~3 KB a complaint with its answers, while the pass holds every other row's record).
 ARCHIVE_BATCH = 2000
+#: What an archive worker is given: a complaint and its files as `aduan.json` lists them.
+_ArchiveItem = tuple[Complaint, list[dict[str, Any]]]
 
 
 class SheetLayoutError(AduanSyncError):
@@ -175,8 +177,13 @@ class _Pass:
         # (~1.3 KB a row) leaves that room to the steps below.
         pairs = [(v.without_answers(), c.without_answers()) for v, c in pairs]
         complaints = [c.without_answers() for c in complaints]
-        archived = self._archive()
-        pairs = self._attachments(pairs)
+        # The archive's workers are forked first; then the attachment step starts its
+        # downloads on threads, and they fetch while the workers write the folders.
+        with self._archive_workers() as workers, attachments.begin_attachments(
+                cfg, self.ledger, self.source, self.messenger, self.now,
+                archiving=True) as step:
+            archived = self._archive(workers)
+            pairs = self._attachments(pairs, step.finish())
         if archived and self.ledger.has_unarchived():
             self._archive()  # aduan.json of the complaints whose files the step above changed
         current = list(({c.id: c for c in complaints} | {c.id: c for _, c in pairs}).values())
@@ -246,29 +253,44 @@ class _Pass:
                       for m in self.ledger.messages("failed")]
             rec.digest(current, failed)
 
-    def _archive(self) -> bool:
+    def _write_folder(self, item: _ArchiveItem) -> str:
+        """One complaint's archive folder (in a worker process): the SHA-256 of aduan.json."""
+        return archive.write_complaint(self.cfg.storage.archive_dir, item[0],
+                                       self.messenger.formulir, item[1])[0]
+
+    def _archive_workers(self) -> fanout.Pipeline[_ArchiveItem, str]:
+        """Worker processes for `_archive`, forked now: before the attachment step starts
+        the threads of its downloads, since a process is not forked while other threads
+        run (`fanout`). Not forked when there is little to archive."""
+        return fanout.Pipeline(self._write_folder, expected=self.ledger.count_unarchived())
+
+    def _archive(self, workers: fanout.Pipeline[_ArchiveItem, str] | None = None) -> bool:
         """SOP step 2's local archive. A folder counts as archived only once it is on disk
         (one sync for the whole pass), so a crash before that re-archives it next pass. The
         complaints are loaded `ARCHIVE_BATCH` at a time: the pass already holds every new
         one, and a first import of 50,000 rows must not hold them twice. False when a
-        folder could not be written (disk full, read-only): the next pass writes the rest."""
+        folder could not be written (disk full, read-only): the next pass writes the rest.
+        `workers`: processes forked for it beforehand (`_archive_workers`); otherwise each
+        batch forks its own when that is safe and pays."""
         done: list[tuple[int, str]] = []
         total = self.ledger.count_unarchived()
-        folder, formulir = self.cfg.storage.archive_dir, self.messenger.formulir
+        folder = self.cfg.storage.archive_dir
         if total and folder.is_dir():
             archive.remove_stale_folders(folder)  # before any worker writes
 
-        def write(item: tuple[Complaint, list[dict[str, Any]]]) -> str:
-            return archive.write_complaint(folder, item[0], formulir, item[1])[0]
+        def shas(todo: list[_ArchiveItem]) -> Iterator[str]:
+            # Rendering the pages and writing the folders runs on every core (`fanout`).
+            if workers is None:
+                return fanout.map_ordered(self._write_folder, todo)
+            workers.submit(todo)
+            return (sha for _, sha in workers.drain())
 
         def written() -> Iterator[tuple[int, str]]:
             for batch in self.ledger.unarchived_batches(ARCHIVE_BATCH):
                 todo = [(c, uploads.archive_entries(self.ledger, c.id)) for c in batch]
                 del batch
-                # Rendering the pages and writing the folders runs on every core (`fanout`).
-                shas = fanout.map_ordered(write, todo)
-                yield from ((c.id, sha) for (c, _), sha in zip(todo, shas, strict=True))
-                del todo, shas  # before the next batch is read: one batch in memory at a time
+                yield from ((c.id, sha) for (c, _), sha in zip(todo, shas(todo), strict=True))
+                del todo  # before the next batch is read: one batch in memory at a time
 
         try:
             for item in track(written(), "Menulis arsip aduan", total=total):
@@ -286,13 +308,12 @@ class _Pass:
             self.result.archived += len(done)
         return not failed
 
-    def _attachments(self, pairs: list[tuple[decide.RowView, Complaint]]
+    def _attachments(self, pairs: list[tuple[decide.RowView, Complaint]],
+                     report: attachments.AttachmentReport
                      ) -> list[tuple[decide.RowView, Complaint]]:
         """Files uploaded through the form: links recorded on every source, files fetched
         from Drive on the Google source only. A file that cannot be fetched (403, 404, too
         large) is an item error (exit 1) and a note in `Catatan`, written by this same pass."""
-        report = attachments.sync_attachments(self.cfg, self.ledger, self.source,
-                                              self.messenger, self.now)
         r = self.result
         r.attachments_downloaded = report.downloaded
         r.attachments_pending = report.pending

@@ -381,7 +381,7 @@ def test_a_token_expiring_mid_pass_is_asked_for_once_and_every_thread_uses_it(
     files = add_files(fake_google, 24)
     cfg, _ = office(fake_google, service_account_key, tmp_path / "kantor",
                     chunks(list(files), 6), parallel_downloads=8)
-    original = Fetcher.download
+    original = Fetcher.start
 
     def expire_then_download(self: Fetcher, jobs: Any) -> Any:
         session = self.clients.base.http.session
@@ -390,7 +390,7 @@ def test_a_token_expiring_mid_pass_is_asked_for_once_and_every_thread_uses_it(
         fake_google.log.clear()
         return original(self, jobs)
 
-    monkeypatch.setattr(Fetcher, "download", expire_then_download)
+    monkeypatch.setattr(Fetcher, "start", expire_then_download)
     result = sync(cfg)
     assert result.exit_code == 0 and stored(cfg) == files
     assert fake_google.count("oauth.token") == 1
@@ -425,7 +425,7 @@ def test_a_pass_killed_before_recording_its_downloads_loses_nothing_and_fetches_
     files = add_files(fake_google, 10)
     cfg, _ = office(fake_google, service_account_key, tmp_path / "kantor",
                     chunks(list(files), 5), parallel_downloads=4)
-    original = Fetcher.download
+    original = Fetcher.outcomes
 
     def die(*args: Any) -> None:
         if where == "after the downloads":  # every file complete in its `.part`, none renamed
@@ -434,7 +434,7 @@ def test_a_pass_killed_before_recording_its_downloads_loses_nothing_and_fetches_
 
     with pytest.MonkeyPatch.context() as m, pytest.raises(_Killed):
         if where == "after the downloads":
-            m.setattr(Fetcher, "download", die)
+            m.setattr(Fetcher, "outcomes", staticmethod(die))
         else:
             m.setattr(attachments, "flush_to_disk", die)
         sync(cfg)
