@@ -164,6 +164,12 @@ class Pipeline(Generic[T, R]):
         while self._queue and self._queue[0][1] is not None and self._queue[0][1].ready():
             yield from self._take()
 
+    def take(self) -> Iterator[tuple[T, R]]:
+        """(item, result) of the leading batch, waiting for the workers."""
+        if not self._queue:
+            raise RuntimeError("Pipeline.take: no batch submitted")
+        return self._take()
+
     def drain(self) -> Iterator[tuple[T, R]]:
         """(item, result) of every batch submitted, waiting for the workers."""
         while self._queue:

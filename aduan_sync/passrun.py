@@ -32,7 +32,7 @@ from aduan_sync.messages import Messenger
 from aduan_sync.model import FORM_FIELDS
 from aduan_sync.pass_result import PassResult
 from aduan_sync.progress import track
-from aduan_sync.recorder import Recorder, failed_labels
+from aduan_sync.recorder import Recorder, Verdict, failed_labels
 from aduan_sync.records import Complaint
 from aduan_sync.rekap import pad_grid, rekap_grid
 from aduan_sync.sheet_watch import SheetWatch
@@ -52,7 +52,7 @@ class SheetLayoutError(AduanSyncError):
     """Raised by `run_pass` when the sheet lacks a column the worker cannot do without."""
 
 
-Classifier = Callable[[Answers, str | None], tuple[str, str, str, list[str], str]]
+Classifier = Callable[[Answers, str | None], Verdict]
 
 
 def make_classifier(cfg: Config) -> Classifier:
@@ -63,6 +63,10 @@ def make_classifier(cfg: Config) -> Classifier:
         return c.category, c.unit, c.completeness, list(c.missing), c.note
 
     return run
+
+
+def _never(answers: Answers, staff_category: str | None) -> Verdict:
+    raise AssertionError("no new row, no classification")
 
 
 def check_layout(hmap: HeaderMap) -> None:
@@ -217,10 +221,10 @@ class _Pass:
                     c = rec.apply_review(reviews[c.id], c, classifier)
                 pairs.append((v, c))
             dupes = self._duplicate_finder(matching.new_rows, complaints)
-            with rec.rendering(len(matching.new_rows)):
-                for view in track(matching.new_rows, "Mendaftarkan aduan baru"):
-                    assert classifier is not None
-                    c = rec.register(view, classifier, origin, dupes)
+            with rec.rendering(matching.new_rows, classifier or _never) as classified:
+                for view, verdict in track(classified, "Mendaftarkan aduan baru",
+                                           total=len(matching.new_rows)):
+                    c = rec.register(view, verdict, origin, dupes)
                     pairs.append((view, c))
                     self.result.registered.append(c.register_no)
                 rec.queue_new()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -29,10 +30,18 @@ from aduan_sync.records import Complaint, QueuedMessage
 from aduan_sync.register import format_register
 from aduan_sync.reminders import Overdue, digest_lists
 
-Classifier = Callable[[Answers, str | None], tuple[str, str, str, list[str], str]]
+#: (category, unit, completeness, missing, note) of one new row (`decide.new_complaint`).
+Verdict = tuple[str, str, str, list[str], str]
+Classifier = Callable[[Answers, str | None], Verdict]
+#: A worker's task (`Recorder.rendering`): a new row's index, to classify, or a registered
+#: complaint with its files, to render its mail.
+WorkItem = int | WithFiles
 
 #: New complaints handed to the renderers at a time while registering.
 RENDER_BATCH = 200
+#: New rows handed to the workers to classify at a time, and how far ahead of registering.
+CLASSIFY_BATCH = 200
+CLASSIFY_AHEAD = 600
 
 #: The kind of complaint for the overall cap ([sla] caps), by category.
 KIND_BY_CATEGORY = {"Informasi Publik": ComplaintKind.INFORMATION_REQUEST}
@@ -47,7 +56,10 @@ class Recorder:
         self.messenger, self.cal, self.now = messenger, cal, now
         self.queued = 0
         self._new: list[Complaint] = []
-        self._pipe: fanout.Pipeline[WithFiles, list[QueuedMessage]] | None = None
+        self._pipe: fanout.Pipeline[WorkItem, Any] | None = None
+        self._views: Sequence[decide.RowView] = ()
+        self._classifier: Classifier | None = None
+        self._verdicts: deque[Verdict] = deque()
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -81,10 +93,12 @@ class Recorder:
 
     # -- new complaints (SOP steps 2–4) ----------------------------------------------------------
 
-    def register(self, view: decide.RowView, classifier: Classifier,
+    def register(self, view: decide.RowView, verdict: Verdict,
                  origin: dict[str, object], dupes: DuplicateFinder) -> Complaint:
+        """Number and record the complaint of a new row, classified beforehand (`verdict`,
+        from `rendering`); its messages are rendered aside and queued by `queue_new`."""
         new = decide.new_complaint(
-            view, classify=classifier, now=self.now, origin=origin,
+            view, classify=lambda _answers, _staff: verdict, now=self.now, origin=origin,
             deadline=lambda t: ppid_deadline(self.cal, t, self.cfg.sla),
         )
         dup = dupes.check(new.answers, new.submitted_at)
@@ -111,39 +125,71 @@ class Recorder:
         return c
 
     @contextmanager
-    def rendering(self, expected: int) -> Iterator[None]:
-        """While registering about `expected` new complaints: render their messages in
-        worker processes as they come (`fanout.Pipeline`), so both cores work while this
-        process classifies and records the next ones. Rendering is most of a first
-        import's work. `queue_new` queues what is left, in register order."""
-        with fanout.Pipeline(self._render_new, expected=expected) as pipe:
+    def rendering(self, views: Sequence[decide.RowView], classifier: Classifier
+                  ) -> Iterator[Iterator[tuple[decide.RowView, Verdict]]]:
+        """While registering the new rows `views`: yields them in order, each with its
+        classification (`classifier`'s verdict), worked out ahead by worker processes
+        (`fanout.Pipeline`), which also render the messages of the complaints `register`
+        took. Both cores work while this process numbers and records. Classifying and
+        rendering are most of a first import's work. `queue_new` queues what is left, in
+        register order."""
+        self._views, self._classifier = views, classifier  # inherited by the workers
+        with fanout.Pipeline(self._in_worker, expected=len(views)) as pipe:
             self._pipe = pipe
             try:
-                yield
+                yield self._classified(pipe, len(views))
             finally:
                 self._pipe = None
+                self._views, self._classifier = (), None
+
+    def _classified(self, pipe: fanout.Pipeline[WorkItem, Any], count: int
+                    ) -> Iterator[tuple[decide.RowView, Verdict]]:
+        """The rows and their verdicts in order; the workers classify `CLASSIFY_AHEAD` rows
+        ahead (batches of row indexes: the rows themselves were inherited at fork)."""
+        sent = 0
+        for i in range(count):
+            while sent < count and sent - i < CLASSIFY_AHEAD:
+                end = min(count, sent + CLASSIFY_BATCH)
+                pipe.submit(range(sent, end))
+                sent = end
+            while not self._verdicts:
+                self._dispatch(pipe.take())
+            yield self._views[i], self._verdicts.popleft()
+
+    def _in_worker(self, item: WorkItem) -> Any:
+        """A worker's task: classify the new row at an index, or render a complaint's mail."""
+        if isinstance(item, int):
+            assert self._classifier is not None
+            view = self._views[item]
+            return self._classifier(view.answers, view.worker.get("category") or None)
+        return self._render_new(item)
+
+    def _dispatch(self, done: Iterable[tuple[WorkItem, Any]]) -> None:
+        """Results taken from the workers, in submission order: verdicts wait for
+        `_classified`, rendered messages are queued."""
+        for item, result in done:
+            if isinstance(item, int):
+                self._verdicts.append(result)
+            else:
+                for msg in result:
+                    self.queue(msg, item[0])
 
     def queue_new(self) -> None:
         """SOP steps 3–4 for the complaints `register` took: render (what `rendering` has
         not yet) and queue their messages, in register order."""
         assert self._pipe is not None, "register and queue_new run inside rendering()"
         self._submit_new(self._pipe)
-        self._queue_rendered(self._pipe.drain())
+        self._dispatch(self._pipe.drain())
 
-    def _submit_new(self, pipe: fanout.Pipeline[WithFiles, list[QueuedMessage]]) -> None:
+    def _submit_new(self, pipe: fanout.Pipeline[WorkItem, Any]) -> None:
         """Hand the complaints registered since the last batch to the renderers, and queue
         what is already rendered."""
         batch, self._new = self._new, []
         pipe.submit(self.messenger.with_files(batch))
-        self._queue_rendered(pipe.ready())
+        self._dispatch(pipe.ready())
 
     def _render_new(self, item: WithFiles) -> list[QueuedMessage]:
         return self.messenger.for_new_with_files(item, self.now)
-
-    def _queue_rendered(self, rendered: Iterable[tuple[WithFiles, list[QueuedMessage]]]) -> None:
-        for (c, _), msgs in rendered:
-            for msg in msgs:
-                self.queue(msg, c)
 
     # -- staff edits ------------------------------------------------------------------------
 
