@@ -11,6 +11,7 @@ import dataclasses
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -182,11 +183,14 @@ class _Pass:
         pairs = [(v.without_answers(), c.without_answers()) for v, c in pairs]
         complaints = [c.without_answers() for c in complaints]
         # The archive's workers are forked first; then the attachment step starts its
-        # downloads on threads, and they fetch while the workers write the folders.
-        with self._archive_workers() as workers, attachments.begin_attachments(
-                cfg, self.ledger, self.source, self.messenger, self.now,
-                archiving=True) as step:
-            archived = self._archive(workers)
+        # downloads on threads, and they fetch while the workers write the folders. The
+        # workers are stopped before the step finishes: its mail refresh forks its own, which
+        # it does only once no other thread runs (`fanout`).
+        with ExitStack() as stack:
+            with self._archive_workers() as workers:
+                step = stack.enter_context(attachments.begin_attachments(
+                    cfg, self.ledger, self.source, self.messenger, self.now, archiving=True))
+                archived = self._archive(workers)
             pairs = self._attachments(pairs, step.finish())
         if archived and self.ledger.has_unarchived():
             self._archive()  # aduan.json of the complaints whose files the step above changed

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from aduan_sync import archive, attachments, config
+from aduan_sync import archive, attachments, config, fanout
 from aduan_sync.config import MAX_PARALLEL_DOWNLOADS
 from aduan_sync.downloads import Fetcher
 from aduan_sync.drive import DriveClient, DriveFile, _SerializedRefresh
@@ -411,6 +411,31 @@ def test_each_thread_has_its_own_session_with_the_sheets_proxy_and_ca_settings()
     assert (twin.http.timeout, twin.http.retry_max_seconds) == (7, 9)
     assert twin.base == drive.base and twin.http.requests == 0
 
+
+
+def test_no_thread_of_the_pass_runs_when_it_asks_whether_it_may_fork(
+    fake_google, service_account_key, tmp_path, monkeypatch
+):
+    """`fanout` forks only while no other thread runs: the pass stops the archive's worker
+    pool (whose handler threads live in this process) and the download threads before the
+    mail refresh after the downloads asks, so that the refresh renders on every core."""
+    files = add_files(fake_google, 12)
+    cfg, _ = office(fake_google, service_account_key, tmp_path / "kantor",
+                    chunks(list(files), 4), parallel_downloads=4)
+    seen: list[list[str]] = []
+    real = fanout.workers_available
+
+    def spy(force: bool = False) -> int:
+        seen.append([t.name for t in threading.enumerate()
+                     if t.name.startswith("lampiran") or "_handle_" in t.name])
+        return real(True)  # this test's fake server runs threads of its own: fork anyway
+
+    monkeypatch.setattr(fanout, "workers_available", spy)
+    monkeypatch.setattr(fanout, "MIN_ITEMS", 1)  # a handful of complaints: fork all the same
+    result = sync(cfg)
+    assert result.exit_code == 0 and stored(cfg) == files
+    assert len(seen) >= 3  # renderers, archive writers, the refresh of the staff mail
+    assert all(names == [] for names in seen), seen
 
 # -- a pass killed between the rounds --------------------------------------------------------
 
