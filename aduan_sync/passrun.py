@@ -28,7 +28,7 @@ from aduan_sync.ledger import Ledger
 from aduan_sync.lock import pass_lock
 from aduan_sync.mail.deliver import deliver_pending
 from aduan_sync.mail.transport import Transport, open_transport
-from aduan_sync.memory import release_freed
+from aduan_sync.memory import limit_arenas, release_freed
 from aduan_sync.messages import Messenger
 from aduan_sync.model import FORM_FIELDS
 from aduan_sync.pass_result import PassResult
@@ -91,6 +91,7 @@ def run_pass(
 ) -> PassResult:
     """Run one pass under the pass lock. Raises `PassLockedError`, `SourceError`, ..."""
     now = now or datetime.now(cfg.office.tz)
+    limit_arenas()  # before the download threads: each would keep a heap of its own
     with pass_lock(cfg.storage.lock_path), Ledger(cfg.storage.ledger_path) as ledger:
         source = source or open_source(cfg)
         transport = transport or open_transport(cfg, env if env is not None else os.environ)

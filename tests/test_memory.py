@@ -42,3 +42,42 @@ def test_memory_a_step_let_go_of_is_returned_to_the_system():
 def test_release_freed_is_harmless_when_nothing_was_freed():
     release_freed()
     release_freed()
+
+
+ARENAS_CHILD = r"""
+import ctypes, sys, threading
+from aduan_sync.memory import limit_arenas
+
+if sys.argv[1] == "limited":
+    assert limit_arenas(2)
+barrier = threading.Barrier(9)
+kept = []
+
+def work():
+    kept.append(bytes(50_000))  # through malloc (above pymalloc, below mmap's threshold)
+    barrier.wait()  # all alive at once: none hands its arena to the next
+    barrier.wait()
+
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads:
+    t.start()
+barrier.wait()
+libc = ctypes.CDLL(None)
+libc.malloc_info(0, ctypes.c_void_p.in_dll(libc, "stdout"))
+libc.fflush(None)
+barrier.wait()
+for t in threads:
+    t.join()
+"""
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
+                    reason="mallopt(M_ARENA_MAX) is glibc's")
+def test_threads_share_the_arenas_once_limited():
+    def heaps(mode: str) -> int:
+        out = subprocess.run([sys.executable, "-c", ARENAS_CHILD, mode], capture_output=True,
+                             text=True, check=True).stdout
+        return out.count("<heap nr=")
+
+    assert heaps("default") > 2  # glibc: an arena per thread, up to 8 per core
+    assert heaps("limited") <= 2
