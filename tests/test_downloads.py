@@ -437,6 +437,37 @@ def test_no_thread_of_the_pass_runs_when_it_asks_whether_it_may_fork(
     assert len(seen) >= 3  # renderers, archive writers, the refresh of the staff mail
     assert all(names == [] for names in seen), seen
 
+
+def test_an_archive_that_cannot_be_written_keeps_the_files_pending_without_using_a_try(
+    fake_google, service_account_key, tmp_path
+):
+    """The downloads run while the archive step writes the folders: when the archive cannot
+    be written (here a file where the year's folder belongs), the downloads into those
+    folders fail too, as the operator's storage problem. No try of the files is used up,
+    and the pass after the operator's fix archives and downloads everything."""
+    files = add_files(fake_google, 6)
+    cfg, _ = office(fake_google, service_account_key, tmp_path / "kantor",
+                    chunks(list(files), 2), parallel_downloads=4)
+    year = cfg.storage.archive_dir / str(NOW.year)
+    year.parent.mkdir(parents=True, exist_ok=True)
+    year.write_text("bukan folder\n", encoding="utf-8")  # e.g. a backup tool's stray file
+    result = sync(cfg)
+    assert result.exit_code == 1 and result.archived == 0
+    assert result.attachments_downloaded == 0 and result.attachments_pending == 6
+    assert any(e.startswith("Arsip aduan") for e in result.errors), result.errors
+    storage = [e for e in result.errors if "tidak dapat disimpan di folder arsip" in e]
+    assert len(storage) == 6, result.errors
+    assert {(a.status, a.attempts) for a in ledger_rows(cfg)} == {("pending", 0)}
+
+    year.unlink()  # the operator takes the stray file away
+    nxt = sync(cfg, NOW + timedelta(minutes=5))
+    assert nxt.exit_code == 0, nxt.errors
+    assert nxt.attachments_downloaded == 6 and stored(cfg) == files
+    with Ledger(cfg.storage.ledger_path) as ledger:
+        complaints = ledger.complaints()
+    assert len(complaints) == 3 and all(c.archived_sha256 for c in complaints)
+    assert [archive.verify_folder(cfg.storage.archive_dir, c) for c in complaints] == [[]] * 3
+
 # -- a pass killed between the rounds --------------------------------------------------------
 
 class _Killed(BaseException):
