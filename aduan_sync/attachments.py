@@ -97,30 +97,21 @@ class AttachmentReport:
     errors: list[str] = field(default_factory=list)  # item errors, for the operator
 
 
-def sync_attachments(cfg: Config, ledger: Ledger, source: Source, messenger: Messenger,
-                     now: datetime) -> AttachmentReport:
-    """The pass's attachment step, after the archive: record the links of every complaint,
-    fetch pending files (Google source only), and refresh staff mail queued but never tried
-    so that it names the files. A complaint whose files changed is marked unarchived: the
-    pass's archive step then rewrites its aduan.json. Only the complaints it touches are
-    read from the ledger (the pass has let go of its citizens' answers by then)."""
-    with begin_attachments(cfg, ledger, source, messenger, now) as step:
-        return step.finish()
-
-
 def begin_attachments(cfg: Config, ledger: Ledger, source: Source, messenger: Messenger,
-                      now: datetime, *, archiving: bool = False) -> AttachmentStep:
-    """`sync_attachments` in two halves, so that the downloads run while the pass writes
-    the archive: this records the links, reads the files' metadata and records their names,
-    then starts the downloads on the pool's threads and returns; `finish()` waits for them
-    and records what became of each. `archiving`: the archive step writes the folders of
-    the complaints not archived yet meanwhile, so their files are fetched too (a download
-    creates `lampiran/` itself, and the archive step writes into a folder that exists; on a
-    full or read-only disk both fail, the downloads as `storage` errors, which do not count
-    against the file). Otherwise those complaints wait for a pass that archived them. Use as
-    a context manager: leaving it stops downloads `finish` did not wait for."""
-    step = AttachmentStep(cfg, ledger, messenger, now, DriveClient.for_source(cfg, source),
-                          archiving=archiving)
+                      now: datetime) -> AttachmentStep:
+    """The pass's attachment step, in two halves so that the downloads run while the pass writes
+    the archive. This records the links of new and edited complaints, reads the files' metadata
+    (Google source only) and records their names, then starts the downloads on the pool's
+    threads and returns. `finish()` waits for them, records what became of each, and refreshes
+    staff mail queued but never tried so that it names the files; a complaint whose files
+    changed is marked unarchived, and the pass's archive step then rewrites its aduan.json.
+    Only the complaints it touches are read from the ledger (the pass has let go of its
+    citizens' answers by then). Files of complaints not archived yet are fetched too: the
+    archive step writes their folders meanwhile (a download creates `lampiran/` itself, and the
+    archive step writes into a folder that exists; on a full or read-only disk both fail, the
+    downloads as `storage` errors, which do not count against the file). Use as a context
+    manager: leaving it stops downloads `finish` did not wait for."""
+    step = AttachmentStep(cfg, ledger, messenger, now, DriveClient.for_source(cfg, source))
     try:
         step.begin()
     except BaseException:
@@ -133,17 +124,13 @@ class AttachmentStep:
     """One pass's attachment step (`begin_attachments`)."""
 
     def __init__(self, cfg: Config, ledger: Ledger, messenger: Messenger, now: datetime,
-                 drive: DriveClient | None, *, archiving: bool = False) -> None:
+                 drive: DriveClient | None) -> None:
         self.cfg, self.ledger, self.messenger, self.now, self.drive = (
             cfg, ledger, messenger, now, drive)
         self.limits = cfg.attachments
         self.report = AttachmentReport()
         # Loaded when needed (passes stay cheap); notes changed here.
         self._complaints: dict[int, Complaint] = {}
-        # Folders the archive step could not write yet (disk full): no download into them,
-        # unless the archive step is writing them now.
-        self.unarchived = set() if archiving else {
-            c.id for c in ledger.complaints(unarchived_only=True)}
         self.touched: set[int] = set()  # complaints whose files changed: mail to refresh
         self._names: dict[int, dict[int, str]] = {}  # complaint -> attachment -> name on disk
         self._fetch: _Fetching | None = None
@@ -212,8 +199,6 @@ class AttachmentStep:
         most, cap = self.limits.max_attempts, self.limits.max_bytes
         due = []
         for a in self.ledger.attachments(statuses=("pending", "failed", "too_large")):
-            if a.complaint_id in self.unarchived:
-                continue  # its folder is not written yet: the archive step comes first
             retry = (a.size or 0) <= cap if a.status == "too_large" else a.attempts < most
             if retry:
                 due.append(a)

@@ -2,10 +2,11 @@
 
 `describe` reads the metadata of every due file: up to `drive.BATCH_SIZE` in one Drive batch
 request, and any file a batch did not answer with 200 on its own (`files.get`), so that its
-failure is classified like any other. `download` then fetches the bytes of the files the
-caller decided to keep into `lampiran/.<file id>.part` (resumed from what is already there)
-and checks them against the size and Drive's SHA-256 (or MD5); a file that a killed pass
-had already renamed into place is checked where it lies instead of downloaded again.
+failure is classified like any other. `start` then fetches (on the pool, returning at once;
+`outcomes` waits) the bytes of the files the caller decided to keep into
+`lampiran/.<file id>.part` (resumed from what is already there) and checks them against the
+size and Drive's SHA-256 (or MD5); a file that a killed pass had already renamed into place
+is checked where it lies instead of downloaded again.
 
 Nothing here touches the ledger (a `sqlite3` connection stays on the thread that opened it),
 decides a name, or renames a file to its final name: the attachment step does all of that on
@@ -112,10 +113,6 @@ class Fetcher:
                 found[fid] = got
         return found
 
-    def download(self, jobs: Sequence[Job]) -> list[Outcome | None]:
-        """Each job's outcome, in job order (None: not tried, Drive became unavailable)."""
-        return self.outcomes(self.start(jobs))
-
     def start(self, jobs: Sequence[Job]) -> list[Future[Outcome | None]]:
         """Start downloading `jobs` on the pool and return at once; `outcomes` waits for
         them. The caller's thread is free meanwhile (the pass writes the archive)."""
@@ -123,7 +120,8 @@ class Fetcher:
 
     @staticmethod
     def outcomes(started: list[Future[Outcome | None]]) -> list[Outcome | None]:
-        """The outcomes of `start`, in job order, once every one is done."""
+        """The outcomes of `start`, in job order, once every one is done (None: not tried,
+        Drive became unavailable)."""
         return [f.result() for f in started]
 
     def _batch(self, file_ids: list[str]) -> dict[str, DriveFile | DriveFileError]:

@@ -190,7 +190,7 @@ class _Pass:
         with ExitStack() as stack:
             with self._archive_workers() as workers:
                 step = stack.enter_context(attachments.begin_attachments(
-                    cfg, self.ledger, self.source, self.messenger, self.now, archiving=True))
+                    cfg, self.ledger, self.source, self.messenger, self.now))
                 archived = self._archive(workers)
             pairs = self._attachments(pairs, step.finish())
         if archived and self.ledger.has_unarchived():
