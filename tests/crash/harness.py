@@ -103,7 +103,7 @@ def run_trials(root: Path, backend: str, trials: int, seed: int, *,
     The recovering pass is a process of its own (as cron runs it), or with `recover_inline`
     `recover()` in this process."""
     t0 = time.monotonic()
-    world = World.build(root, backend)
+    world = World.build(root, backend, uploads=True)  # Google only: files to download
     server = PassServer(world.config, root / "logs")
     report = CrashReport(backend=backend, seed=seed)
     try:

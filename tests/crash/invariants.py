@@ -59,6 +59,7 @@ def check_world(world: World) -> Check:
     _ledger_integrity(world.ledger_path, chk)
     _numbers(world, records, complaints, chk)
     _archive(world.archive_dir, complaints, chk)
+    _attachments(world, complaints, chk)
     _mail(world, messages, chk)
     _staff_cells(world, records, chk)
     chk.temp_files = count_temp_files(world.root)
@@ -134,6 +135,31 @@ def _archive(archive_dir: Path, complaints: list[Any], chk: Check) -> None:
         if hashlib.sha256(blob).hexdigest() != c.archived_sha256:
             chk.violations.append(f"{c.register_no}: aduan.json is not the file the ledger "
                                   "recorded")
+
+
+def _attachments(world: World, complaints: list[Any], chk: Check) -> None:
+    """Every file a row links is in its complaint's `lampiran/`, byte for byte as on the fake
+    Drive, and no download was left half-way (`.part`)."""
+    if world.fake is None:
+        return
+    linked = {str(row.get("Lampiran") or "").rsplit("id=", 1)[-1]
+              for row in world.expected.values() if row.get("Lampiran")}
+    with Ledger(world.ledger_path) as ledger:
+        rows = ledger.attachments()
+    by_id = {c.id: c for c in complaints}
+    for a in rows:
+        c = by_id.get(a.complaint_id)
+        if a.status != "done" or c is None:
+            chk.violations.append(f"lampiran {a.file_id}: {a.status} ({a.last_error})")
+            continue
+        path = archive.folder_for(world.archive_dir, c) / archive.ATTACHMENTS_DIR / a.local_name
+        if not path.is_file() or path.read_bytes() != world.fake.files[a.file_id].content:
+            chk.violations.append(f"{c.register_no}: lampiran {a.local_name} is not the "
+                                  "uploaded file")
+    missing = linked - {a.file_id for a in rows}
+    if missing:
+        chk.violations.append(f"uploaded files no complaint lists: {sorted(missing)}")
+    chk.violations += [f"download left half-way: {p}" for p in world.archive_dir.rglob("*.part")]
 
 
 def _mail(world: World, messages: list[Any], chk: Check) -> None:

@@ -23,6 +23,8 @@ from tests.fakegoogle.support import SA_EMAIL, write_key
 from tests.smtpserver import Recorder, SmtpServer
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
+#: How Google Forms writes an uploaded file's link in the answer.
+UPLOAD_LINK = "https://drive.google.com/open?id={}"
 FORM_HEADERS = [
     "Cap waktu", "Alamat email", "Nama Lengkap", "NIK", "Nomor HP/WhatsApp", "Desa",
     "Alamat Lengkap", "Kanal Aduan", "Isi Aduan", "Lokasi Kejadian", "Lampiran",
@@ -77,6 +79,9 @@ class World:
     expected: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Message-IDs the ledger showed in `sending` right after a kill (the send window).
     window_ids: set[str] = field(default_factory=set)
+    #: Google only: about one new row in three links a file uploaded to the fake Drive, so
+    #: that kills also land while the pass downloads beside its archive step.
+    uploads: bool = False
 
     @property
     def ledger_path(self) -> Path:
@@ -98,7 +103,7 @@ class World:
     @classmethod
     def build(cls, root: Path, backend: str, *, google_latency: float = 0.005,
               retry_max_seconds: float = 5, timeout_seconds: float = 10,
-              smtp_timeout: float = 10) -> World:
+              smtp_timeout: float = 10, uploads: bool = False) -> World:
         """Create the workspace, start the SMTP server (and the fake Google), write the config.
 
         The Google source's retry bound and request timeout, and the SMTP timeout, are small
@@ -125,7 +130,8 @@ class World:
             raise ValueError(f"unknown backend {backend!r}")
         config = root / "aduan.toml"
         config.write_text(config_text(source, smtp.port, smtp_timeout), encoding="utf-8")
-        return cls(root=root, backend=backend, config=config, sheet=sheet, smtp=smtp, fake=fake)
+        return cls(root=root, backend=backend, config=config, sheet=sheet, smtp=smtp, fake=fake,
+                   uploads=uploads and fake is not None)
 
     def close(self) -> None:
         self.smtp.stop()
@@ -192,10 +198,14 @@ class Staff:
             nik = float(nik) if nik is not None else ""
             phone = float(phone) if phone is not None else ""
         desa = rng.choice(DESA_JENAWI)
+        upload = ""
+        if self.world.uploads and self.world.fake is not None and rng.random() < 0.35:
+            data = rng.randbytes(rng.randint(2_000, 60_000))
+            upload = UPLOAD_LINK.format(self.world.fake.add_file(data, f"foto laporan {n}.jpg"))
         return [
             ts, "" if social else f"warga{n}@example.com", name, nik, phone, desa,
             f"Dusun Krajan RT 0{n % 9 + 1}, Desa {desa}", "Instagram" if social else "Website",
-            f"{rng.choice(TEXTS)} (laporan {n})", f"Dusun {n % 12 + 1}", "",
+            f"{rng.choice(TEXTS)} (laporan {n})", f"Dusun {n % 12 + 1}", upload,
         ]
 
     def work(self) -> list[str]:
