@@ -144,7 +144,7 @@ class AttachmentStep:
     def close(self) -> None:
         """Stop the downloads (queued ones do nothing) and close the Drive sessions."""
         if self._fetch is not None:
-            self._fetch.fetcher.__exit__(None, None, None)
+            self._fetch.fetcher.close()
 
     def begin(self) -> None:
         self._record_links()
@@ -221,7 +221,7 @@ class AttachmentStep:
             jobs = [v for v in verdicts if v.job is not None]
             started = fetcher.start([v.job for v in jobs if v.job is not None])
         except BaseException:
-            fetcher.__exit__(None, None, None)
+            fetcher.close()
             raise
         self._fetch = _Fetching(fetcher, verdicts, jobs, started)
 

@@ -91,7 +91,12 @@ class Fetcher:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self._stop.set()  # on an exception (KeyboardInterrupt...): queued work does nothing
+        self.close()
+
+    def close(self) -> None:
+        """Stop the pool (work still queued does nothing; on an exception, KeyboardInterrupt
+        …, too), wait for its threads, close the sessions."""
+        self._stop.set()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self.clients.close()

@@ -32,10 +32,6 @@ def _libc_function(name: str) -> Callable[..., int] | None:
         return None
 
 
-def _trim() -> Callable[[int], int] | None:
-    return _libc_function("malloc_trim")
-
-
 def limit_arenas(count: int = ARENAS) -> bool:
     """Let the C heap keep at most `count` arenas (threads then share them). Call it before
     threads start: arenas made already stay. False where it cannot be set (not glibc)."""
@@ -45,6 +41,6 @@ def limit_arenas(count: int = ARENAS) -> bool:
 
 def release_freed() -> None:
     """Return the C heap's free pages to the system (a few ms)."""
-    trim = _trim()
+    trim = _libc_function("malloc_trim")
     if trim is not None:
         trim(0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime
@@ -33,7 +33,7 @@ from aduan_sync.messages import Messenger
 from aduan_sync.model import FORM_FIELDS
 from aduan_sync.pass_result import PassResult
 from aduan_sync.progress import track
-from aduan_sync.recorder import Recorder, Verdict, failed_labels
+from aduan_sync.recorder import Classifier, Recorder, Verdict, failed_labels
 from aduan_sync.records import Complaint
 from aduan_sync.rekap import pad_grid, rekap_grid
 from aduan_sync.sheet_watch import SheetWatch
@@ -53,21 +53,15 @@ class SheetLayoutError(AduanSyncError):
     """Raised by `run_pass` when the sheet lacks a column the worker cannot do without."""
 
 
-Classifier = Callable[[Answers, str | None], Verdict]
-
 
 def make_classifier(cfg: Config) -> Classifier:
     rules = load_rules(cfg.rules_file, cfg.classification.categories)
 
-    def run(answers: Answers, staff_category: str | None) -> tuple[str, str, str, list[str], str]:
+    def run(answers: Answers, staff_category: str | None) -> Verdict:
         c = classify(answers.fields, rules, cfg.unit_for, staff_category)
         return c.category, c.unit, c.completeness, list(c.missing), c.note
 
     return run
-
-
-def _never(answers: Answers, staff_category: str | None) -> Verdict:
-    raise AssertionError("no new row, no classification")
 
 
 def check_layout(hmap: HeaderMap) -> None:
@@ -226,7 +220,7 @@ class _Pass:
                     c = rec.apply_review(reviews[c.id], c, classifier)
                 pairs.append((v, c))
             dupes = self._duplicate_finder(matching.new_rows, complaints)
-            with rec.rendering(matching.new_rows, classifier or _never) as classified:
+            with rec.rendering(matching.new_rows, classifier) as classified:
                 for view, verdict in track(classified, "Mendaftarkan aduan baru",
                                            total=len(matching.new_rows)):
                     c = rec.register(view, verdict, origin, dupes)

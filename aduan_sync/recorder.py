@@ -125,14 +125,14 @@ class Recorder:
         return c
 
     @contextmanager
-    def rendering(self, views: Sequence[decide.RowView], classifier: Classifier
+    def rendering(self, views: Sequence[decide.RowView], classifier: Classifier | None
                   ) -> Iterator[Iterator[tuple[decide.RowView, Verdict]]]:
         """While registering the new rows `views`: yields them in order, each with its
-        classification (`classifier`'s verdict), worked out ahead by worker processes
-        (`fanout.Pipeline`), which also render the messages of the complaints `register`
-        took. Both cores work while this process numbers and records. Classifying and
-        rendering are most of a first import's work. `queue_new` queues what is left, in
-        register order."""
+        classification (`classifier`'s verdict; None only when there is no new row), worked
+        out ahead by worker processes (`fanout.Pipeline`), which also render the messages of
+        the complaints `register` took. Both cores work while this process numbers and
+        records. Classifying and rendering are most of a first import's work. `queue_new`
+        queues what is left, in register order."""
         self._views, self._classifier = views, classifier  # inherited by the workers
         with fanout.Pipeline(self._in_worker, expected=len(views)) as pipe:
             self._pipe = pipe
