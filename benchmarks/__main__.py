@@ -206,6 +206,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                    help="run the first pass over ROWS rows again with its workspace on tmpfs "
                         "(/dev/shm), to show the disk's share; 0 skips it (default: "
                         "%(default)s, only when that size is measured)")
+    p.add_argument("--settle", type=float, default=0.0, metavar="SECONDS",
+                   help="after the disk probe, write back and wait SECONDS before the first "
+                        "pass, so that files deleted before the run no longer slow down file "
+                        "creation (ext4 without a journal: about 300; see benchmarks/disk.py; "
+                        "default: %(default)s)")
     p.add_argument("--out", type=Path, default=ROOT / "results.md",
                    help="where to write the report (default: benchmarks/results.md)")
     p.add_argument("--readme", action="store_true",
@@ -228,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="aduan-bench-") as tmp:
             report.disk_us.append(disk.creation_us(Path(tmp)))
             report.tmpfs_us = disk.tmpfs_creation_us()
+            if args.settle > 0:
+                _say(f"settling: write-back, then {args.settle:.0f} s before the first pass")
+                disk.settle(args.settle)
+                report.settle_seconds = args.settle
             bench = Bench(fake, Path(tmp), args.budget, args.profile, args.seed_above)
             naive_reserve = (quota_floor_seconds(args.naive_rows * 8 + 12) + 4 * CHILD_OVERHEAD
                              if args.naive_rows else 0.0)

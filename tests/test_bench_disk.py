@@ -24,9 +24,20 @@ def test_entries_counts_files_and_folders_below_the_root(tmp_path: Path) -> None
     assert disk.entries(tmp_path) == 4
 
 
-def test_the_probe_measures_and_leaves_nothing_behind(tmp_path: Path) -> None:
+def test_the_probe_measures_and_deletes_nothing_while_the_run_measures(tmp_path: Path) -> None:
     us = disk.creation_us(tmp_path, files=50, rounds=2)
     assert us > 0
+    # Its files stay for the run's temporary folder to take at the end: deleting them here
+    # would slow the next file creations on ext4 without a journal (see benchmarks/disk.py).
+    folders = sorted(tmp_path.iterdir())
+    assert len(folders) == 2
+    assert all(len(list(f.iterdir())) == 50 for f in folders)
+
+
+def test_the_tmpfs_probe_leaves_nothing_in_tmpfs(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(disk, "TMPFS", tmp_path)
+    monkeypatch.setattr(disk, "PROBE_FILES", 20)
+    assert disk.tmpfs_creation_us() is not None
     assert list(tmp_path.iterdir()) == []
 
 
@@ -41,3 +52,7 @@ def test_the_report_gives_the_probe_the_files_created_and_the_tmpfs_pass() -> No
     assert "300 µs and 400 µs" in text and "on tmpfs: 9.5 µs" in text
     assert "45,000 files and folders at 10,000 rows (≈18.0 s of file creation at 400 µs" in text
     assert "on tmpfs: 30.0 s (on the disk: 40.0 s)" in text
+    assert "no `--settle`" in text
+    report.settle_seconds = 360
+    (text, _) = disk_lines(report)
+    assert "then 360 s of waiting (`--settle`)" in text
