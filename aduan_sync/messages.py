@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -81,9 +81,10 @@ class Messenger:
     cfg: Config
     sheet_url: str = ""
     env: jinja2.Environment | None = None
-    #: complaint id -> its recorded attachments (`uploads.context_lookup(ledger)`):
-    #: staff mails then list each file's name, size and link, not just the links.
-    attachments_of: Callable[[int], list[dict[str, Any]]] | None = None
+    #: complaint ids -> their recorded attachments (`uploads.context_lookup(ledger)`; a
+    #: complaint without files is absent): staff mails then list each file's name, size and
+    #: link, not just the links.
+    attachments_of: Callable[[Sequence[int]], dict[int, list[dict[str, Any]]]] | None = None
 
     def __post_init__(self) -> None:
         if self.env is None:
@@ -96,7 +97,17 @@ class Messenger:
     def fmt(self, dt: datetime | None) -> str:
         return format_sheet_datetime(dt, self.cfg.office.tz)
 
-    def complaint_ctx(self, c: Complaint) -> dict[str, Any]:
+    def files_of(self, complaints: Sequence[Complaint]) -> list[list[dict[str, Any]]]:
+        """Each complaint's recorded files (`attachments_of`), in one lookup for all."""
+        if self.attachments_of is None or not complaints:
+            return [[] for _ in complaints]
+        found = self.attachments_of([c.id for c in complaints])
+        return [found.get(c.id, []) for c in complaints]
+
+    def complaint_ctx(self, c: Complaint, files: list[dict[str, Any]] | None = None
+                      ) -> dict[str, Any]:
+        """The complaint as templates see it. `files`: its recorded attachments, when the
+        caller has them (a rendering worker must not read the ledger); else looked up."""
         a = c.answers
         row = c.origin.get("sheet_row")
         url = f"{self.sheet_url}&range=A{row}" if self.sheet_url and row else self.sheet_url
@@ -114,7 +125,7 @@ class Messenger:
             **{k: a.get(k, "") for k in ("name", "nik", "phone", "email", "desa", "address",
                                          "channel", "text", "location")},
             "attachments": [s.strip() for s in a.get("attachment", "").split(",") if s.strip()],
-            "attachment_files": self.attachments_of(c.id) if self.attachments_of else [],
+            "attachment_files": self.files_of([c])[0] if files is None else files,
             "extra": [list(p) for p in c.extra],
             "sheet_url": url,
             "answer": c.answer,
@@ -122,19 +133,27 @@ class Messenger:
             "sha256": c.answers_sha256,
         }
 
-    def context(self, c: Complaint, now: datetime, **extra: Any) -> dict[str, Any]:
+    def context(self, c: Complaint, now: datetime, files: list[dict[str, Any]] | None = None,
+                **extra: Any) -> dict[str, Any]:
+        return self._around(self.complaint_ctx(c, files), now, extra)
+
+    def _around(self, complaint: dict[str, Any], now: datetime,
+                extra: dict[str, Any]) -> dict[str, Any]:
+        """A message's whole context around a complaint's (`complaint_ctx`), which it shares
+        with the complaint's other messages: rendering copies, never changes, it."""
         o = self.cfg.office
         return {
             "office": {"name": o.name, "regency": o.regency, "address": o.address,
                        "camat_name": o.camat_name},
             "ppid": {"name": self.cfg.ppid.name, "email": self.cfg.ppid.email},
-            "complaint": {**self.complaint_ctx(c), **extra},
+            "complaint": {**complaint, **extra} if extra else complaint,
             "now": self.fmt(now),
         }
 
-    def formulir(self, c: Complaint) -> str:
+    def formulir(self, c: Complaint, files: list[dict[str, Any]] | None = None) -> str:
+        """The archived "Formulir Aduan" page. `files` as for `complaint_ctx`."""
         assert self.env is not None
-        return render_formulir(self.env, self.context(c, c.registered_at))
+        return render_formulir(self.env, self.context(c, c.registered_at, files))
 
     def message(
         self, c: Complaint, kind: str, to: list[tuple[str, str]], now: datetime,
@@ -142,9 +161,15 @@ class Messenger:
     ) -> QueuedMessage:
         """Render and compose one message about complaint `c`. Its Message-ID is fixed by
         (register number, `id_kind` or `kind`, `serial`)."""
+        return self._message(c.register_no, self._around(self.complaint_ctx(c), now, extra),
+                             kind, to, now, serial=serial, id_kind=id_kind)
+
+    def _message(self, register_no: str, ctx: dict[str, Any], kind: str,
+                 to: list[tuple[str, str]], now: datetime, *, serial: int | None = None,
+                 id_kind: str | None = None) -> QueuedMessage:
         assert self.env is not None
-        rendered = render_message(self.env, kind, self.context(c, now, **extra))
-        mid = self.message_id(c.register_no, id_kind or kind, serial)
+        rendered = render_message(self.env, kind, ctx)
+        mid = self.message_id(register_no, id_kind or kind, serial)
         return self._compose(rendered, mid, id_kind or kind, to, now)
 
     def _compose(self, rendered: Any, mid: str, kind: str, to: list[tuple[str, str]],
@@ -180,46 +205,55 @@ class Messenger:
             # how many more there are (the counts are always complete).
             "totals": {k: len(getattr(lists, k)) for k in ("new", "waiting", "overdue",
                                                            "to_post")},
-            "new": [self.complaint_ctx(c) for c in lists.new[:DIGEST_MAX]],
-            "waiting": [self.complaint_ctx(c) for c in lists.waiting[:DIGEST_MAX]],
-            "overdue": [self.complaint_ctx(c) for c in lists.overdue[:DIGEST_MAX]],
-            "to_post": [self.complaint_ctx(c) for c in lists.to_post],
+            "new": self._listed(lists.new[:DIGEST_MAX]),
+            "waiting": self._listed(lists.waiting[:DIGEST_MAX]),
+            "overdue": self._listed(lists.overdue[:DIGEST_MAX]),
+            "to_post": self._listed(lists.to_post),
             "failed_messages": failed,
         }
         rendered = render_message(self.env, "digest", ctx)
         mid = self.message_id(self.digest_key(now), "digest")
         return self._compose(rendered, mid, "digest", to, now)
 
-    def for_new_complaint(self, c: Complaint, now: datetime,
-                          *, staff_only: bool = False) -> list[QueuedMessage]:
+    def _listed(self, complaints: Sequence[Complaint]) -> list[dict[str, Any]]:
+        return [self.complaint_ctx(c, files)
+                for c, files in zip(complaints, self.files_of(complaints), strict=True)]
+
+    def for_new_complaint(self, c: Complaint, now: datetime, *, staff_only: bool = False,
+                          files: list[dict[str, Any]] | None = None) -> list[QueuedMessage]:
         """SOP steps 3–4 for a just-registered complaint: PPID (and unit) notification when it
-        is complete; a receipt, or a request for the missing data, to a reporter with email."""
-        out = []
+        is complete; a receipt, or a request for the missing data, to a reporter with email.
+        `files` as for `complaint_ctx`."""
+        out: list[QueuedMessage] = []
         complete = not c.missing
+        email = c.answers.get("email", "")
+        to_reporter = is_valid_email(email) and not staff_only
+        if not (complete or to_reporter):
+            return out
+        ctx = self._around(self.complaint_ctx(c, files), now, {})
         if complete:
-            out.append(self.message(c, "ppid_notification",
-                                    [(self.cfg.ppid.name, self.cfg.ppid.email)], now))
+            out.append(self._message(c.register_no, ctx, "ppid_notification",
+                                     [(self.cfg.ppid.name, self.cfg.ppid.email)], now))
             unit_addr = self.cfg.recipients.units.get(c.unit)
             if unit_addr:
-                out.append(self.message(c, "unit_notification", [(c.unit, unit_addr)], now))
-        email = c.answers.get("email", "")
-        if is_valid_email(email) and not staff_only:
+                out.append(self._message(c.register_no, ctx, "unit_notification",
+                                         [(c.unit, unit_addr)], now))
+        if to_reporter:
             kind = "receipt" if complete else "clarification_request"
-            out.append(self.message(c, kind, [(c.answers.get("name", ""), email)], now))
+            out.append(self._message(c.register_no, ctx, kind,
+                                     [(c.answers.get("name", ""), email)], now))
         return out
 
     def with_files(self, complaints: Sequence[Complaint]) -> list[WithFiles]:
         """Each complaint with its files as its mail lists them, looked up now: rendering
         workers (`fanout`) may not read the ledger themselves."""
-        lookup = self.attachments_of
-        return [(c, lookup(c.id) if lookup else []) for c in complaints]
+        return list(zip(complaints, self.files_of(complaints), strict=True))
 
     def for_new_with_files(self, item: WithFiles, now: datetime,
                            *, staff_only: bool = False) -> list[QueuedMessage]:
         """`for_new_complaint` for a complaint from `with_files`, without the ledger."""
         c, files = item
-        local = replace(self, attachments_of=lambda _cid: files)
-        return local.for_new_complaint(c, now, staff_only=staff_only)
+        return self.for_new_complaint(c, now, staff_only=staff_only, files=files)
 
     def for_new_complaints(self, complaints: Sequence[Complaint], now: datetime,
                            *, staff_only: bool = False) -> Iterator[list[QueuedMessage]]:

@@ -34,7 +34,7 @@ from aduan_sync.model import FORM_FIELDS
 from aduan_sync.pass_result import PassResult
 from aduan_sync.progress import track
 from aduan_sync.recorder import Classifier, Recorder, Verdict, failed_labels
-from aduan_sync.records import Complaint
+from aduan_sync.records import Attachment, Complaint
 from aduan_sync.rekap import pad_grid, rekap_grid
 from aduan_sync.sheet_watch import SheetWatch
 from aduan_sync.sources import open_source
@@ -46,7 +46,9 @@ T = TypeVar("T")
 #: ~3 KB a complaint with its answers, while the pass holds every other row's record).
 ARCHIVE_BATCH = 2000
 #: What an archive worker is given: a complaint and its files as `aduan.json` lists them.
-_ArchiveItem = tuple[Complaint, list[dict[str, Any]]]
+#: A complaint to archive, with its files as `aduan.json` lists them and as its formulir page
+#: does (looked up by the pass: the archive's workers may not read the ledger).
+_ArchiveItem = tuple[Complaint, list[dict[str, Any]], list[dict[str, Any]]]
 
 
 class SheetLayoutError(AduanSyncError):
@@ -258,8 +260,9 @@ class _Pass:
 
     def _write_folder(self, item: _ArchiveItem) -> str:
         """One complaint's archive folder (in a worker process): the SHA-256 of aduan.json."""
-        return archive.write_complaint(self.cfg.storage.archive_dir, item[0],
-                                       self.messenger.formulir, item[1])[0]
+        c, entries, files = item
+        return archive.write_complaint(self.cfg.storage.archive_dir, c,
+                                       lambda c: self.messenger.formulir(c, files), entries)[0]
 
     def _archive_workers(self) -> fanout.Pipeline[_ArchiveItem, str]:
         """Worker processes for `_archive`, forked now: before the attachment step starts
@@ -290,9 +293,11 @@ class _Pass:
 
         def written() -> Iterator[tuple[int, str]]:
             for batch in self.ledger.unarchived_batches(ARCHIVE_BATCH):
-                todo = [(c, uploads.archive_entries(self.ledger, c.id)) for c in batch]
+                todo = _archive_items(batch, self.ledger.attachments_by_complaint(
+                    [c.id for c in batch]))
                 del batch
-                yield from ((c.id, sha) for (c, _), sha in zip(todo, shas(todo), strict=True))
+                yield from ((c.id, sha) for (c, _, _), sha in zip(todo, shas(todo),
+                                                                   strict=True))
                 del todo  # before the next batch is read: one batch in memory at a time
 
         try:
@@ -400,3 +405,13 @@ def _drained(items: list[T]) -> Iterator[T]:
     items.reverse()
     while items:
         yield items.pop()
+
+
+def _archive_items(batch: list[Complaint], files: dict[int, list[Attachment]]
+                   ) -> list[_ArchiveItem]:
+    """`batch` with each complaint's files (`Ledger.attachments_by_complaint`)."""
+    out: list[_ArchiveItem] = []
+    for c in batch:
+        rows = files.get(c.id, [])
+        out.append((c, uploads.archive_entries(rows), uploads.context_entries(rows)))
+    return out

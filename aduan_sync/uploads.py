@@ -147,11 +147,18 @@ def context_entry(a: Attachment) -> dict[str, Any]:
             "status": a.status, "status_text": status, "sha256": a.sha256}
 
 
-def archive_entries(ledger: Ledger, complaint_id: int) -> list[dict[str, Any]]:
+def archive_entries(rows: Sequence[Attachment]) -> list[dict[str, Any]]:
     """A complaint's files as `aduan.json` lists them (empty: no `lampiran` key at all)."""
-    return [archive_entry(a) for a in ledger.attachments(complaint_id)]
+    return [archive_entry(a) for a in rows]
 
 
-def context_lookup(ledger: Ledger) -> Callable[[int], list[dict[str, Any]]]:
-    """For `Messenger.attachments_of`: a complaint's files as its mail lists them."""
-    return lambda complaint_id: [context_entry(a) for a in ledger.attachments(complaint_id)]
+def context_entries(rows: Sequence[Attachment]) -> list[dict[str, Any]]:
+    """A complaint's files as its mail and its formulir page list them."""
+    return [context_entry(a) for a in rows]
+
+
+def context_lookup(ledger: Ledger) -> Callable[[Sequence[int]], dict[int, list[dict[str, Any]]]]:
+    """For `Messenger.attachments_of`: each complaint's files as its mail lists them (a
+    complaint without files is absent), one ledger query for many complaints."""
+    return lambda ids: {cid: context_entries(rows)
+                        for cid, rows in ledger.attachments_by_complaint(ids).items()}

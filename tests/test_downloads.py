@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -436,6 +437,39 @@ def test_no_thread_of_the_pass_runs_when_it_asks_whether_it_may_fork(
     assert result.exit_code == 0 and stored(cfg) == files
     assert len(seen) >= 3  # renderers, archive writers, the refresh of the staff mail
     assert all(names == [] for names in seen), seen
+
+
+def test_no_worker_process_reads_the_ledger(fake_google, service_account_key, tmp_path,
+                                           monkeypatch):
+    """A forked worker shares the pass's SQLite connection, which only the pass may use: the
+    files a formulir page or a mail lists are looked up by the pass and handed over."""
+    files = add_files(fake_google, 12)
+    cfg, _ = office(fake_google, service_account_key, tmp_path / "kantor",
+                    chunks(list(files), 4), parallel_downloads=4)
+    parent, log = os.getpid(), tmp_path / "sql-in-workers.txt"
+    real_init = Ledger.__init__
+
+    def traced(self: Ledger, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+
+        def trace(sql: str) -> None:
+            if os.getpid() != parent:  # a worker: it leaves through os._exit, so write now
+                with open(log, "a", encoding="utf-8") as fh:
+                    fh.write(f"{os.getpid()}: {sql}\n")
+
+        self.db.set_trace_callback(trace)
+
+    monkeypatch.setattr(Ledger, "__init__", traced)
+    monkeypatch.setattr(fanout, "workers_available", lambda force=False: 2)
+    monkeypatch.setattr(fanout, "MIN_ITEMS", 1)  # a handful of complaints: fork all the same
+    forks = []
+    real_pool = fanout._fork_pool
+    monkeypatch.setattr(fanout, "_fork_pool",
+                        lambda *a, **k: forks.append(real_pool(*a, **k)) or forks[-1])
+    result = sync(cfg)
+    assert result.exit_code == 0 and stored(cfg) == files
+    assert sum(pool is not None for pool in forks) >= 3  # renderers, archive, mail refresh
+    assert not log.exists(), log.read_text()[:2000]
 
 
 def test_an_archive_that_cannot_be_written_keeps_the_files_pending_without_using_a_try(
