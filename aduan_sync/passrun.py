@@ -34,7 +34,7 @@ from aduan_sync.model import FORM_FIELDS
 from aduan_sync.pass_result import PassResult
 from aduan_sync.progress import track
 from aduan_sync.recorder import Classifier, Recorder, Verdict, failed_labels
-from aduan_sync.records import Attachment, Complaint
+from aduan_sync.records import Complaint
 from aduan_sync.rekap import pad_grid, rekap_grid
 from aduan_sync.sheet_watch import SheetWatch
 from aduan_sync.sources import open_source
@@ -293,8 +293,8 @@ class _Pass:
 
         def written() -> Iterator[tuple[int, str]]:
             for batch in self.ledger.unarchived_batches(ARCHIVE_BATCH):
-                todo = _archive_items(batch, self.ledger.attachments_by_complaint(
-                    [c.id for c in batch]))
+                found = self.ledger.attachments_by_complaint([c.id for c in batch])
+                todo = [(c, *uploads.entries(found.get(c.id, []))) for c in batch]
                 del batch
                 yield from ((c.id, sha) for (c, _, _), sha in zip(todo, shas(todo),
                                                                    strict=True))
@@ -405,13 +405,3 @@ def _drained(items: list[T]) -> Iterator[T]:
     items.reverse()
     while items:
         yield items.pop()
-
-
-def _archive_items(batch: list[Complaint], files: dict[int, list[Attachment]]
-                   ) -> list[_ArchiveItem]:
-    """`batch` with each complaint's files (`Ledger.attachments_by_complaint`)."""
-    out: list[_ArchiveItem] = []
-    for c in batch:
-        rows = files.get(c.id, [])
-        out.append((c, uploads.archive_entries(rows), uploads.context_entries(rows)))
-    return out

@@ -157,6 +157,11 @@ def context_entries(rows: Sequence[Attachment]) -> list[dict[str, Any]]:
     return [context_entry(a) for a in rows]
 
 
+def entries(rows: Sequence[Attachment]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A complaint's files as `aduan.json` lists them, and as its mail and page do."""
+    return archive_entries(rows), context_entries(rows)
+
+
 def context_lookup(ledger: Ledger) -> Callable[[Sequence[int]], dict[int, list[dict[str, Any]]]]:
     """For `Messenger.attachments_of`: each complaint's files as its mail lists them (a
     complaint without files is absent), one ledger query for many complaints."""
