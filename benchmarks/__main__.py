@@ -231,12 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     fake = start_fake()
     try:
         with tempfile.TemporaryDirectory(prefix="aduan-bench-") as tmp:
-            report.disk_us.append(disk.creation_us(Path(tmp)))
-            report.tmpfs_us = disk.tmpfs_creation_us()
             if args.settle > 0:
                 _say(f"settling: write-back, then {args.settle:.0f} s before the first pass")
                 disk.settle(args.settle)
                 report.settle_seconds = args.settle
+            report.disk_us.append(disk.creation_us(Path(tmp)))
+            report.tmpfs_us = disk.tmpfs_creation_us()
             bench = Bench(fake, Path(tmp), args.budget, args.profile, args.seed_above)
             naive_reserve = (quota_floor_seconds(args.naive_rows * 8 + 12) + 4 * CHILD_OVERHEAD
                              if args.naive_rows else 0.0)

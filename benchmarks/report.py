@@ -343,12 +343,13 @@ def disk_lines(report: Report) -> list[str]:
         return []
     probe = " and ".join(f"{us:,.0f} µs" for us in report.disk_us)
     tmpfs = (f" (on tmpfs: {report.tmpfs_us:,.1f} µs)" if report.tmpfs_us is not None else "")
-    out = [f"The disk: creating a file (4 KB written) in the benchmark's folder took {probe} "
-           f"before and after the run{tmpfs}, median of 3 rounds of 2,000"
-           + (f"; then {report.settle_seconds:,.0f} s of waiting (`--settle`) so that files "
-              "deleted before the run no longer slowed file creation (ext4 without a journal "
-              "skips inodes freed in the last minutes, `benchmarks/disk.py`)."
-              if report.settle_seconds else
+    settled = (f"after {report.settle_seconds:,.0f} s of waiting (`--settle`), so that files "
+               "deleted before the run no longer slowed file creation (ext4 without a journal "
+               "skips inodes freed in the last minutes, `benchmarks/disk.py`), "
+               if report.settle_seconds else "")
+    out = [f"The disk: {settled}creating a file (4 KB written) in the benchmark's folder took "
+           f"{probe} before and after the run{tmpfs}, median of 3 rounds of 2,000"
+           + ("." if report.settle_seconds else
               "; no `--settle`: files deleted on this disk in the minutes before the run "
               "(a test run's temporary folders) can slow file creation several times over "
               "on ext4 without a journal (`benchmarks/disk.py`).")]

@@ -55,4 +55,4 @@ def test_the_report_gives_the_probe_the_files_created_and_the_tmpfs_pass() -> No
     assert "no `--settle`" in text
     report.settle_seconds = 360
     (text, _) = disk_lines(report)
-    assert "then 360 s of waiting (`--settle`)" in text
+    assert text.startswith("The disk: after 360 s of waiting (`--settle`), so that files")
