@@ -45,9 +45,8 @@ T = TypeVar("T")
 #: Complaints archived per batch (each batch loaded from the ledger, then written by workers;
 #: ~3 KB a complaint with its answers, while the pass holds every other row's record).
 ARCHIVE_BATCH = 2000
-#: What an archive worker is given: a complaint and its files as `aduan.json` lists them.
-#: A complaint to archive, with its files as `aduan.json` lists them and as its formulir page
-#: does (looked up by the pass: the archive's workers may not read the ledger).
+#: What an archive worker is given: a complaint, with its files as `aduan.json` lists them
+#: and as its formulir page does (looked up by the pass: the workers may not read the ledger).
 _ArchiveItem = tuple[Complaint, list[dict[str, Any]], list[dict[str, Any]]]
 
 
