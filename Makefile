@@ -39,7 +39,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check aduan_sync tests benchmarks
 	$(BIN)/mypy aduan_sync
 
-# Not part of the tests; about 9 minutes. BENCH_ARGS="--help" lists the options.
+# Not part of the tests; about 9 minutes. BENCH_ARGS="--help" lists the options. Right after
+# `make test` on this VM's disk, add --settle 360 (see benchmarks/disk.py) for steady figures.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
