@@ -161,8 +161,8 @@ class Messenger:
     ) -> QueuedMessage:
         """Render and compose one message about complaint `c`. Its Message-ID is fixed by
         (register number, `id_kind` or `kind`, `serial`)."""
-        return self._message(c.register_no, self._around(self.complaint_ctx(c), now, extra),
-                             kind, to, now, serial=serial, id_kind=id_kind)
+        return self._message(c.register_no, self.context(c, now, **extra), kind, to, now,
+                             serial=serial, id_kind=id_kind)
 
     def _message(self, register_no: str, ctx: dict[str, Any], kind: str,
                  to: list[tuple[str, str]], now: datetime, *, serial: int | None = None,

@@ -207,9 +207,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                         "(/dev/shm), to show the disk's share; 0 skips it (default: "
                         "%(default)s, only when that size is measured)")
     p.add_argument("--settle", type=float, default=0.0, metavar="SECONDS",
-                   help="after the disk probe, write back and wait SECONDS before the first "
-                        "pass, so that files deleted before the run no longer slow down file "
-                        "creation (ext4 without a journal: about 300; see benchmarks/disk.py; "
+                   help="first write back and wait SECONDS (before the disk probe and the "
+                        "first pass), so that files deleted before the run no longer slow down "
+                        "file creation (ext4 without a journal: about 300; see benchmarks/disk.py; "
                         "default: %(default)s)")
     p.add_argument("--out", type=Path, default=ROOT / "results.md",
                    help="where to write the report (default: benchmarks/results.md)")

@@ -55,7 +55,7 @@ class Report:
     total_seconds: float = 0.0
     disk_us: list[float] = field(default_factory=list)  # file creation, before and after
     tmpfs_us: float | None = None  # the same on tmpfs
-    settle_seconds: float = 0.0  # waited after the probe, before the first pass (--settle)
+    settle_seconds: float = 0.0  # waited before the probe and the first pass (--settle)
     on_tmpfs: SizeRun | None = None  # a first pass again, its workspace on tmpfs
 
 
@@ -347,28 +347,28 @@ def disk_lines(report: Report) -> list[str]:
                "deleted before the run no longer slowed file creation (ext4 without a journal "
                "skips inodes freed in the last minutes, `benchmarks/disk.py`), "
                if report.settle_seconds else "")
-    out = [f"The disk: {settled}creating a file (4 KB written) in the benchmark's folder took "
-           f"{probe} before and after the run{tmpfs}, median of 3 rounds of 2,000"
-           + ("." if report.settle_seconds else
-              "; no `--settle`: files deleted on this disk in the minutes before the run "
-              "(a test run's temporary folders) can slow file creation several times over "
-              "on ext4 without a journal (`benchmarks/disk.py`).")]
+    text = (f"The disk: {settled}creating a file (4 KB written) in the benchmark's folder took "
+            f"{probe} before and after the run{tmpfs}, median of 3 rounds of 2,000"
+            + ("." if report.settle_seconds else
+               "; no `--settle`: files deleted on this disk in the minutes before the run "
+               "(a test run's temporary folders) can slow file creation several times over "
+               "on ext4 without a journal (`benchmarks/disk.py`)."))
     made = [(r.rows, r.created) for r in report.sizes if r.first and r.created]
     if made:
         us = max(report.disk_us)
-        out[0] += " First passes created " + ", ".join(
+        text += " First passes created " + ", ".join(
             f"{n:,} files and folders at {rows:,} rows (≈{n * us / 1e6:,.1f} s of file "
             f"creation at {us:,.0f} µs each)" for rows, n in made) + "."
     t = report.on_tmpfs
     disk = next((r.first for r in report.sizes if t and r.rows == t.rows and r.first), None)
     if t is not None and t.first is not None:
-        out[0] += (f" The {t.rows:,}-row first pass again, its whole workspace on tmpfs: "
-                   f"{t.first.pass_seconds:.1f} s"
-                   + (f" (on the disk: {disk.pass_seconds:.1f} s)" if disk else "")
-                   + "; not a target figure, the share of the disk.")
+        text += (f" The {t.rows:,}-row first pass again, its whole workspace on tmpfs: "
+                 f"{t.first.pass_seconds:.1f} s"
+                 + (f" (on the disk: {disk.pass_seconds:.1f} s)" if disk else "")
+                 + "; not a target figure, the share of the disk.")
     elif t is not None:
-        out[0] += f" The first pass on tmpfs was not measured: {t.first_note}."
-    return [out[0], ""]
+        text += f" The first pass on tmpfs was not measured: {t.first_note}."
+    return [text, ""]
 
 
 def write_results(report: Report, path: Path) -> None:
