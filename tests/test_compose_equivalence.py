@@ -34,13 +34,13 @@ from aduan_sync.mail.compose import (
     NAME_MAX,
     SUBJECT_MAX,
     _check_message_id,
-    _format_date,
     build_email,
     check_address,
     clean_header_text,
     compose_bytes,
 )
 from aduan_sync.mail.render import KINDS
+from aduan_sync.mail.wire import format_date
 from tests.test_compose import INJECTIONS
 from tests.test_hostile import HOSTILE_NAMES, HOSTILE_TEXTS, LONG
 
@@ -462,7 +462,7 @@ def test_date_header_is_written_like_the_stdlib_writes_it(zone: Any) -> None:
     start = datetime(1899, 12, 31, 23, 59, 59, tzinfo=UTC)
     for days in range(0, 60_000, 997):
         when = (start + timedelta(days=days, seconds=days * 37)).astimezone(zone)
-        assert _format_date(when) == format_datetime(when)
+        assert format_date(when) == format_datetime(when)
 
 
 def test_a_40000_character_complaint_in_both_parts_stays_equal_and_short_lined() -> None:
