@@ -337,9 +337,9 @@ def test_no_answer_about_the_version_means_a_full_read_and_a_clean_pass(
 def test_a_failed_version_ask_is_logged_once_at_info_then_at_debug(
     fake_google, google_config, caplog, monkeypatch
 ):
-    from aduan_sync.sources import gsheets
+    from aduan_sync.sources import gsheets_version
 
-    monkeypatch.setattr(gsheets, "_version_failures_logged", set())
+    monkeypatch.setattr(gsheets_version, "_failures_logged", set())
     sid, cfg = google_office(fake_google, google_config)
     fake_google.fail("drive.files.get", times=0, status=403, reason="accessNotConfigured")
     caplog.set_level(logging.DEBUG, logger="aduan_sync")

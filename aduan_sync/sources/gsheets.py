@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import logging
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -34,15 +33,16 @@ from urllib.parse import quote
 from google.auth.transport.requests import AuthorizedSession
 
 from aduan_sync.config import Config
-from aduan_sync.defaults import RESPONSE_SHEET_NAMES, SHEET_VERSION_RETRY_SECONDS
+from aduan_sync.defaults import RESPONSE_SHEET_NAMES
 from aduan_sync.drive import files_url
 from aduan_sync.errors import SourcePermanentError
 from aduan_sync.google_auth import GoogleCredentials, load_credentials, scopes_for
-from aduan_sync.google_http import GoogleHttp, GooglePermanentError, GoogleTransientError
+from aduan_sync.google_http import GoogleHttp
 from aduan_sync.headers import map_headers
 from aduan_sync.rekap import REKAP_SHEET
 from aduan_sync.sources import gsheets_json as gj
 from aduan_sync.sources import gsheets_plan as gp
+from aduan_sync.sources import gsheets_version as gv
 from aduan_sync.sources.base import (
     SheetSnapshot,
     SheetVersion,
@@ -51,8 +51,6 @@ from aduan_sync.sources.base import (
 )
 from aduan_sync.sources.gsheets_read import PackedRows, ValuesRead
 
-log = logging.getLogger(__name__)
-
 SHEETS_ENDPOINT = "https://sheets.googleapis.com"
 #: Largest write request body. Google's front end refuses bodies over 10,485,760 bytes
 #: ("Request payload size exceeds the limit"); the Sheets documentation recommends 2 MB for
@@ -60,12 +58,6 @@ SHEETS_ENDPOINT = "https://sheets.googleapis.com"
 #: a first import of more than ~52,000 rows (~170 bytes each) goes over it: 50,000 new rows
 #: are ~8.6 MB, one request.
 MAX_WRITE_BYTES = 9_000_000
-#: Drive's `version` "reflects every change made to the file on the server"; `modifiedTime`
-#: rides along so that a change of either one means a full read.
-_VERSION_FIELDS = "version,modifiedTime"
-#: Why the version could not be asked, already logged at INFO by this process (then DEBUG):
-#: a daemon without Drive access says so once, not every five minutes.
-_version_failures_logged: set[str] = set()
 _META_FIELDS = (
     "spreadsheetId,properties(title,timeZone,locale),"
     "sheets.properties(sheetId,title,index,sheetType,gridProperties(rowCount,columnCount))"
@@ -155,29 +147,14 @@ class GoogleSheetSource:
 
     def version(self) -> SheetVersion:
         """Drive `files.get` of the spreadsheet's `version` and `modifiedTime`: 1 request.
-
-        Any failure (Drive API disabled, no drive.readonly scope, 404, Drive unreachable after
-        a short retry) leaves the token empty: the pass then reads the sheet as always."""
+        On any failure the token is empty and the pass reads the sheet (`gsheets_version`)."""
         http = self.drive_http
         before = http.requests
-        try:
-            data = http.call("GET", files_url(self.cfg.source.drive_endpoint) + self.spreadsheet_id,
-                             params={"fields": _VERSION_FIELDS,
-                                     "supportsAllDrives": "true"}).json()
-        except (GooglePermanentError, GoogleTransientError) as e:
-            kind = f"HTTP {e.status} {getattr(e, 'reason', '')}" if e.status else "network"
-            _version_unknown(kind, e.message, e.detail or "")
-            return SheetVersion("", http.requests - before)
-        except ValueError as e:  # not JSON: a proxy's error page, say
-            _version_unknown("json", "Jawaban Google Drive bukan JSON.", str(e)[:200])
-            return SheetVersion("", http.requests - before)
-        version = data.get("version") if isinstance(data, dict) else None
-        if not version:
-            _version_unknown("no-version", "Google Drive tidak menyebut versi berkas.",
-                             str(data)[:200])
-            return SheetVersion("", http.requests - before)
-        self._asked = f"{version}@{data.get('modifiedTime', '')}"
-        return SheetVersion(self._asked, http.requests - before)
+        token = gv.ask_version(http, files_url(self.cfg.source.drive_endpoint)
+                               + self.spreadsheet_id)
+        if token:
+            self._asked = token
+        return SheetVersion(token, http.requests - before)
 
     def read(self) -> SheetSnapshot:
         """Metadata and every value of the worksheet (and of the `Rekap` tab): 2 requests (3
@@ -285,14 +262,9 @@ class GoogleSheetSource:
 
     @property
     def drive_http(self) -> GoogleHttp:
-        """The sheet's own session (one token) and clock, for the Drive version ask."""
+        """The client of the version ask: the sheet's own session and clock."""
         if self._drive_http is None:
-            sheet = self.http
-            self._drive_http = GoogleHttp(
-                sheet.session, timeout=sheet.timeout, explain=_explain_version,
-                retry_max_seconds=min(sheet.retry_max_seconds, SHEET_VERSION_RETRY_SECONDS),
-                service="Google Drive", sleep=sheet.sleep, monotonic=sheet.monotonic,
-                rng=sheet.rng)
+            self._drive_http = gv.drive_http(self.http)
         return self._drive_http
 
     def _metadata(self) -> _Meta:
@@ -418,25 +390,6 @@ class GoogleSheetSource:
                     "peramban): ID mungkin salah ketik, atau spreadsheet sudah dihapus.")
         return (f"Google Sheets menolak permintaan (HTTP {status}): {message}. Periksa bagian "
                 "[source] konfigurasi (nama lembar kerja, ID spreadsheet).")
-
-
-def _explain_version(status: int, reason: str, message: str) -> str:
-    """Why the version ask failed, for the log (the pass goes on with a full read)."""
-    if status == 403 and reason in ("SERVICE_DISABLED", "accessNotConfigured"):
-        return ("Google Drive API belum diaktifkan untuk proyek Google Cloud akun ini; aktifkan "
-                "agar proses tanpa perubahan cukup satu permintaan.")
-    if status == 403:
-        return ("Kredensial tidak memiliki izin membaca Google Drive (drive.readonly); untuk "
-                "token login, jalankan ulang `aduan-sync auth login`.")
-    return f"Google Drive menolak permintaan (HTTP {status}): {message}."
-
-
-def _version_unknown(kind: str, message: str, detail: str) -> None:
-    level = logging.DEBUG if kind in _version_failures_logged else logging.INFO
-    _version_failures_logged.add(kind)
-    log.log(level, "Versi spreadsheet tidak dapat ditanyakan ke Google Drive; lembar kerja "
-            "dibaca seluruhnya. %s (Rincian teknis: %s)", message, detail,
-            extra={"event": "sheet_version_unknown"})
 
 
 def _names(meta: _Meta) -> str:
