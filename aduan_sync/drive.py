@@ -19,11 +19,10 @@ The endpoints, parameters and answers are those the client library would use
 (`[source] drive_endpoint` replaces `https://www.googleapis.com`).
 
 Threads. `requests.Session` is not documented as thread-safe, so each worker thread gets its
-own client (`ThreadClients`): its own session on the same credentials object, the sheet's
-proxy and CA settings, the same retry policy and clock, and its own request count (the counts
-are summed, so the total is exact). The credentials are refreshed by one thread at a time
-(`_SerializedRefresh`): when the token expires mid-pass, one thread asks the token endpoint
-and the others wait for its answer instead of each asking.
+own client (`ThreadClients`): its own session on the same credentials object
+(`thread_sessions.session_like`: refreshed by one thread at a time), the sheet's proxy and
+CA settings, the same retry policy and clock, and its own request count (the counts are
+summed, so the total is exact).
 
 Batches. Drive answers up to `BATCH_SIZE` `files.get` calls sent as one `multipart/mixed`
 request to `/batch/drive/v3` (Google's documented batch format; media cannot be batched, so
@@ -51,6 +50,7 @@ import requests
 
 from aduan_sync.config import Config
 from aduan_sync.errors import AduanSyncError
+from aduan_sync.thread_sessions import session_like
 
 if TYPE_CHECKING:
     from aduan_sync.google_http import GoogleHttp, GooglePermanentError
@@ -150,7 +150,7 @@ class DriveClient:
         from aduan_sync.google_http import GoogleHttp
 
         h = self.http
-        http = GoogleHttp(_session_like(h.session, self.refresh_lock), timeout=h.timeout,
+        http = GoogleHttp(session_like(h.session, self.refresh_lock), timeout=h.timeout,
                           retry_max_seconds=h.retry_max_seconds, explain=h.explain,
                           service=h.service, sleep=h.sleep, monotonic=h.monotonic, rng=h.rng)
         return DriveClient(http, self.root, self.share_with, self.refresh_lock)
@@ -289,51 +289,6 @@ class ThreadClients:
         with self._lock:
             for c in self._made:
                 c.http.session.close()
-
-
-class _SerializedRefresh:
-    """Shared google-auth credentials as one thread's `AuthorizedSession` sees them: an
-    expired token is refreshed by one thread at a time, and a thread that waited for another's
-    refresh uses its token instead of asking again."""
-
-    def __init__(self, credentials: Any, lock: threading.Lock) -> None:
-        self._credentials = credentials
-        self._lock = lock
-
-    def before_request(self, request: Any, method: str, url: str, headers: Any) -> None:
-        if not self._credentials.valid:
-            with self._lock:
-                if not self._credentials.valid:
-                    self._credentials.refresh(request)
-        self._credentials.before_request(request, method, url, headers)
-
-    def refresh(self, request: Any) -> None:
-        # A 401 on a request: the token was revoked or is otherwise stale.
-        with self._lock:
-            self._credentials.refresh(request)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._credentials, name)
-
-
-def _session_like(template: requests.Session, lock: threading.Lock) -> requests.Session:
-    """A new session with `template`'s credentials and settings (proxies, CA bundle, client
-    certificate, default headers); environment proxies and `REQUESTS_CA_BUNDLE` apply alike
-    (`trust_env`)."""
-    credentials = getattr(template, "credentials", None)
-    session: requests.Session
-    if credentials is not None:
-        from google.auth.transport.requests import AuthorizedSession
-
-        session = AuthorizedSession(_SerializedRefresh(credentials, lock))
-    else:
-        session = requests.Session()  # tests' clients without credentials
-    session.proxies = dict(template.proxies)
-    session.verify = template.verify
-    session.cert = template.cert
-    session.trust_env = template.trust_env
-    session.headers = requests.structures.CaseInsensitiveDict(template.headers)
-    return session
 
 
 def _unavailable(e: GooglePermanentError | Exception) -> DriveUnavailableError:

@@ -22,11 +22,12 @@ import requests
 from aduan_sync import archive, attachments, config, fanout
 from aduan_sync.config import MAX_PARALLEL_DOWNLOADS
 from aduan_sync.downloads import Fetcher
-from aduan_sync.drive import DriveClient, DriveFile, _SerializedRefresh
+from aduan_sync.drive import DriveClient, DriveFile
 from aduan_sync.errors import ConfigError
 from aduan_sync.ledger import Ledger
 from aduan_sync.pass_result import PassResult
 from aduan_sync.records import Attachment
+from aduan_sync.thread_sessions import SerializedRefresh
 from tests.fakegoogle.fake import FakeGoogle
 from tests.fakegoogle.forms import FORM_HEADERS, form_row
 from tests.fakegoogle.passes import NOTE
@@ -366,7 +367,7 @@ class _SlowToRefresh:
 
 def test_an_expired_token_is_refreshed_by_one_thread_while_the_others_wait():
     creds, lock = _SlowToRefresh(), threading.Lock()
-    shared = [_SerializedRefresh(creds, lock) for _ in range(16)]  # one per session
+    shared = [SerializedRefresh(creds, lock) for _ in range(16)]  # one per session
     threads = [threading.Thread(target=s.before_request, args=(None, "GET", "u", {}))
                for s in shared]
     for t in threads:
