@@ -50,6 +50,16 @@ class Seen:
     submitted_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """A new complaint as `DuplicateFinder` compares and keeps it: made once per complaint
+    (normalising its text and contact is most of the cost of a check)."""
+
+    key: str  # `contact_key`; "" when the reporter left no contact (never a duplicate)
+    text: str  # normalised (see `normalized`); "" without a key
+    submitted_at: datetime
+
+
 class DuplicateFinder:
     """Index of earlier complaints by contact; `check` returns the register number duplicated."""
 
@@ -58,24 +68,29 @@ class DuplicateFinder:
         self.threshold = threshold
         self.by_contact: dict[str, list[Seen]] = defaultdict(list)
 
-    def add(self, register_no: str, answers: Mapping[str, str], submitted_at: datetime) -> None:
+    @staticmethod
+    def probe(answers: Mapping[str, str], submitted_at: datetime) -> Probe:
         key = contact_key(answers)
-        if key:
-            text = normalized(answers.get("text", ""))
-            self.by_contact[key].append(Seen(register_no, text, submitted_at))
+        return Probe(key, normalized(answers.get("text", "")) if key else "", submitted_at)
+
+    def add(self, register_no: str, answers: Mapping[str, str], submitted_at: datetime) -> None:
+        self.record(register_no, self.probe(answers, submitted_at))
 
     def add_all(self, items: Iterable[tuple[str, Mapping[str, str], datetime]]) -> None:
         for reg, answers, at in items:
             self.add(reg, answers, at)
 
-    def check(self, answers: Mapping[str, str], submitted_at: datetime) -> str | None:
-        key = contact_key(answers)
-        if not key or self.window.total_seconds() <= 0:
+    def record(self, register_no: str, p: Probe) -> None:
+        """Keep a complaint, once numbered, for the checks of the ones after it."""
+        if p.key:
+            self.by_contact[p.key].append(Seen(register_no, p.text, p.submitted_at))
+
+    def check(self, p: Probe) -> str | None:
+        if not p.key or self.window.total_seconds() <= 0:
             return None
-        text = normalized(answers.get("text", ""))
-        for seen in reversed(self.by_contact.get(key, [])):
-            if abs(submitted_at - seen.submitted_at) > self.window:
+        for seen in reversed(self.by_contact.get(p.key, [])):
+            if abs(p.submitted_at - seen.submitted_at) > self.window:
                 continue
-            if similar(text, seen.text, self.threshold):
+            if similar(p.text, seen.text, self.threshold):
                 return seen.register_no
         return None

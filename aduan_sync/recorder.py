@@ -101,7 +101,8 @@ class Recorder:
             view, classify=lambda _answers, _staff: verdict, now=self.now, origin=origin,
             deadline=lambda t: ppid_deadline(self.cal, t, self.cfg.sla),
         )
-        dup = dupes.check(new.answers, new.submitted_at)
+        probe = dupes.probe(new.answers, new.submitted_at)
+        dup = dupes.check(probe)
         new = dataclasses.replace(
             new, final_deadline=self.final_deadline(new.category, new.submitted_at),
             duplicate_of=dup or "",
@@ -121,7 +122,7 @@ class Recorder:
         self._new.append(c)  # its messages: rendered aside (`rendering`), queued in order
         if len(self._new) >= RENDER_BATCH:
             self._submit_new(self._pipe)
-        dupes.add(reg, new.answers, new.submitted_at)
+        dupes.record(reg, probe)
         return c
 
     @contextmanager
