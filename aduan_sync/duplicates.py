@@ -70,6 +70,7 @@ class DuplicateFinder:
 
     @staticmethod
     def probe(answers: Mapping[str, str], submitted_at: datetime) -> Probe:
+        """The complaint of `answers` ready for `check`, then for `record` once numbered."""
         key = contact_key(answers)
         return Probe(key, normalized(answers.get("text", "")) if key else "", submitted_at)
 
@@ -86,6 +87,7 @@ class DuplicateFinder:
             self.by_contact[p.key].append(Seen(register_no, p.text, p.submitted_at))
 
     def check(self, p: Probe) -> str | None:
+        """The register number of an earlier complaint `p` may duplicate, else None."""
         if not p.key or self.window.total_seconds() <= 0:
             return None
         for seen in reversed(self.by_contact.get(p.key, [])):
