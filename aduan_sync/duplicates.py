@@ -74,12 +74,10 @@ class DuplicateFinder:
         key = contact_key(answers)
         return Probe(key, normalized(answers.get("text", "")) if key else "", submitted_at)
 
-    def add(self, register_no: str, answers: Mapping[str, str], submitted_at: datetime) -> None:
-        self.record(register_no, self.probe(answers, submitted_at))
-
     def add_all(self, items: Iterable[tuple[str, Mapping[str, str], datetime]]) -> None:
+        """Keep earlier complaints: (register number, answers, submitted at)."""
         for reg, answers, at in items:
-            self.add(reg, answers, at)
+            self.record(reg, self.probe(answers, at))
 
     def record(self, register_no: str, p: Probe) -> None:
         """Keep a complaint, once numbered, for the checks of the ones after it."""

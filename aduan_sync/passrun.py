@@ -54,7 +54,6 @@ class SheetLayoutError(AduanSyncError):
     """Raised by `run_pass` when the sheet lacks a column the worker cannot do without."""
 
 
-
 def make_classifier(cfg: Config) -> Classifier:
     rules = load_rules(cfg.rules_file, cfg.classification.categories)
 
