@@ -147,19 +147,15 @@ def context_entry(a: Attachment) -> dict[str, Any]:
             "status": a.status, "status_text": status, "sha256": a.sha256}
 
 
-def archive_entries(rows: Sequence[Attachment]) -> list[dict[str, Any]]:
-    """A complaint's files as `aduan.json` lists them (empty: no `lampiran` key at all)."""
-    return [archive_entry(a) for a in rows]
-
-
 def context_entries(rows: Sequence[Attachment]) -> list[dict[str, Any]]:
     """A complaint's files as its mail and its formulir page list them."""
     return [context_entry(a) for a in rows]
 
 
 def entries(rows: Sequence[Attachment]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A complaint's files as `aduan.json` lists them, and as its mail and page do."""
-    return archive_entries(rows), context_entries(rows)
+    """A complaint's files as `aduan.json` lists them (empty: no `lampiran` key at all), and
+    as its mail and page do."""
+    return [archive_entry(a) for a in rows], context_entries(rows)
 
 
 def context_lookup(ledger: Ledger) -> Callable[[Sequence[int]], dict[int, list[dict[str, Any]]]]:
