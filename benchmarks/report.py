@@ -143,9 +143,18 @@ def _first_rss(run: SizeRun) -> str:
     return _mb(run.first)
 
 
+def _wall(m: Measured | None) -> str:
+    """A pass's wall time, with the fake's own work in it when there was any to speak of."""
+    if m is None:
+        return "—"
+    if m.fake_seconds < 0.005:
+        return _s(m.pass_seconds)
+    return f"{_s(m.pass_seconds)} (fake {m.fake_seconds:.2f})"
+
+
 def _first_cell(run: SizeRun) -> str:
     if run.first is not None:
-        return _s(run.first.pass_seconds)
+        return _wall(run.first)
     if run.projected_first is not None:
         return f"≈{_s(run.projected_first)} (projected)"
     return "—"
@@ -175,7 +184,7 @@ def main_table(report: Report) -> list[str]:
         lines.append(
             f"| {r.rows:,} | {_first_cell(r)} | {_req(r.first)} | {_drive(r.first)} "
             f"| {_first_rss(r)} | {_s(idle.pass_seconds) if idle else '—'} | {_req(idle, True)} "
-            f"| {_s(again.pass_seconds) if again else '—'} | {_req(again, True)} "
+            f"| {_wall(again)} | {_req(again, True)} "
             f"| {'—' if peak is None else f'{peak:.0f}'} |"
         )
     notes = [f"- {r.rows:,} rows: {r.first_note}" for r in report.sizes if r.first_note]
@@ -185,6 +194,12 @@ def main_table(report: Report) -> list[str]:
         notes.append("- Rendering workers forked by the first pass (`fanout.py`), largest "
                      "peak RSS each, most of it pages shared with the pass's own process: "
                      + ", ".join(f"{mb:.0f} MB at {rows:,} rows" for rows, mb in workers))
+    firsts = [(r.rows, r.first.fake_cpu_seconds) for r in report.sizes if r.first]
+    if firsts:
+        notes.append("- CPU the fake used while each first pass ran (the benchmark's own "
+                     "process, on the same two cores: Drive's downloads, the sheet's reads and "
+                     "write; not taken off the figures): "
+                     + ", ".join(f"{cpu:.1f} s at {rows:,} rows" for rows, cpu in firsts))
     notes += [f"- {r.rows:,} rows, idle pass: {r.idle_note}" for r in report.sizes
               if r.idle_note]
     return lines + ([""] + notes if notes else [])
@@ -256,7 +271,7 @@ def targets(report: Report) -> list[str]:
     by_rows = {r.rows: r for r in report.sizes}
     r10 = by_rows.get(FIRST_PASS_ROWS)
     if r10 and r10.first:
-        fig, ok = f"{r10.first.pass_seconds:.1f} s", r10.first.pass_seconds < FIRST_PASS_SECONDS
+        fig, ok = _judged(r10.first, 1), r10.first.modelled_seconds < FIRST_PASS_SECONDS
     elif r10 and r10.projected_first:
         fig, ok = f"≈{r10.projected_first:,.0f} s projected", None
     else:
@@ -274,8 +289,8 @@ def targets(report: Report) -> list[str]:
                     ("the version moved by a change that left every value as it was: the "
                      "whole sheet read", reread)):
         lines.append(f"| idle pass over {IDLE_PASS_ROWS:,} rows < {IDLE_PASS_SECONDS} s ({what}) "
-                     f"| {f'{m.pass_seconds:.2f} s' if m else '—'} | "
-                     f"{verdict(None if m is None else m.pass_seconds < IDLE_PASS_SECONDS)} |")
+                     f"| {_judged(m, 2) if m else '—'} | "
+                     f"{verdict(None if m is None else m.modelled_seconds < IDLE_PASS_SECONDS)} |")
     passes = [(name, m) for name, m in (("first pass", r50.first if r50 else None),
                                          ("seed pass", r50.seed if r50 else None),
                                          ("idle pass", idle),
@@ -287,6 +302,15 @@ def targets(report: Report) -> list[str]:
         fig, ok = "—", None
     lines.append(f"| peak RSS at {RSS_ROWS:,} rows < {RSS_MB:.0f} MB | {fig} | {verdict(ok)} |")
     return lines
+
+
+def _judged(m: Measured, digits: int) -> str:
+    """The figure a time target is judged on: the pass against a server that answers in
+    `LATENCY_SECONDS` (`Measured.modelled_seconds`), with the wall time it comes from."""
+    if m.fake_seconds < 0.005:
+        return f"{m.pass_seconds:.{digits}f} s"
+    return (f"{m.modelled_seconds:.{digits}f} s (wall {m.pass_seconds:.{digits}f} s less "
+            f"the fake's own {m.fake_seconds:.2f} s)")
 
 
 def markdown(report: Report) -> str:
@@ -318,12 +342,18 @@ def markdown(report: Report) -> str:
         "(`run_pass`, imports excluded), *peak RSS* is that process's `VmHWM` "
         "(interpreter and imports included, the fake's copy of the sheet not; `ru_maxrss` "
         "would carry over the benchmark's own peak through fork and exec). Requests are "
-        "counted by the fake. The first pass registers every row (ledger, archive folder with "
-        "uploaded files fetched from the fake Drive, notifications rendered to the outbox, the "
-        "daily digest, the grid widened for the worker's columns, one batch write of the "
-        "values, then the Drive version and one more read of the sheet to confirm its own "
-        "write-back). The idle passes run 5 and 10 minutes later over the "
-        "same sheet and have nothing to do: the first asks Drive for the sheet's version "
+        "counted by the fake. *fake*: the seconds the fake itself spent building and "
+        "encoding its answers beyond the latency it adds, on the Sheets requests it served "
+        "one at a time (the pass makes them with nothing else running, so it only waits): "
+        "Google's work in the issue's model of a server that answers in "
+        f"{LATENCY_SECONDS * 1000:.0f} ms, which runs here on the same two cores. The time "
+        "targets are judged on the wall time less that work; Drive's requests, which overlap "
+        "the pass's own work, are never taken off. The first pass registers every row "
+        "(ledger, archive folder with uploaded files fetched from the fake Drive, "
+        "notifications rendered to the outbox, the daily digest, the grid widened for the "
+        "worker's columns, one batch write of the values, then the Drive version and one more read "
+        "of the sheet to confirm its own write-back). The idle passes run 5 and 10 minutes later "
+        "over the same sheet and have nothing to do: the first asks Drive for the sheet's version "
         "only; before the second the fake moves the version without changing a value (as "
         "formatting a cell does), so it reads the whole sheet, and finds the answer byte for "
         "byte as the first pass's confirming read noted it (a hash of the bytes as received: "

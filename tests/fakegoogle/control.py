@@ -38,7 +38,10 @@ class LoggedRequest:
     principal: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     fault: str | None = None  # what scripted fault answered it, if any
-    server_seconds: float = 0.0  # time the fake spent on it (benchmarks report it apart)
+    #: When the fake had read the request (`time.perf_counter()`), and how long it then took
+    #: to answer, the latency it adds included (benchmarks report its own work apart).
+    started: float = 0.0
+    server_seconds: float = 0.0
 
     @property
     def body_size(self) -> int:

@@ -58,15 +58,17 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.fake  # type: ignore[attr-defined, no-any-return]
 
     def _handle(self) -> None:
-        self._started = time.perf_counter()
         url = urlsplit(self.path)
         query = parse_qs(url.query, keep_blank_values=True)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        # From here on the time is the fake's: its latency, then its own work on the answer.
+        self._started = time.perf_counter()
         endpoint, params = route(self.command, url.path, query)
         entry = LoggedRequest(0, endpoint, self.command, url.path, query,
                               body if self.fake.keep_bodies else b"",
-                              headers={k.lower(): v for k, v in self.headers.items()})
+                              headers={k.lower(): v for k, v in self.headers.items()},
+                              started=self._started)
         fault = self._prepare(endpoint)
         try:
             if fault is not None and self._answer_fault(fault, entry):
