@@ -17,6 +17,9 @@ FIRST_PASS_ROWS, FIRST_PASS_SECONDS = 10_000, 15.0
 IDLE_PASS_ROWS, IDLE_PASS_SECONDS = 50_000, 1.5
 RSS_ROWS, RSS_MB = 50_000, 300.0
 
+#: Seconds of the fake's own work below which a figure shows the wall time alone.
+FAKE_SHOWN_FROM = 0.005
+
 README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 
@@ -147,7 +150,7 @@ def _wall(m: Measured | None) -> str:
     """A pass's wall time, with the fake's own work in it when there was any to speak of."""
     if m is None:
         return "—"
-    if m.fake_seconds < 0.005:
+    if m.fake_seconds < FAKE_SHOWN_FROM:
         return _s(m.pass_seconds)
     return f"{_s(m.pass_seconds)} (fake {m.fake_seconds:.2f})"
 
@@ -307,7 +310,7 @@ def targets(report: Report) -> list[str]:
 def _judged(m: Measured, digits: int) -> str:
     """The figure a time target is judged on: the pass against a server that answers in
     `LATENCY_SECONDS` (`Measured.modelled_seconds`), with the wall time it comes from."""
-    if m.fake_seconds < 0.005:
+    if m.fake_seconds < FAKE_SHOWN_FROM:
         return f"{m.pass_seconds:.{digits}f} s"
     return (f"{m.modelled_seconds:.{digits}f} s (wall {m.pass_seconds:.{digits}f} s less "
             f"the fake's own {m.fake_seconds:.2f} s)")
