@@ -57,6 +57,9 @@ def run_check(cfg: Config) -> CheckReport:
         details = getattr(source, "details", None)
         if callable(details):
             report.lines += details()
+        save_losses = getattr(source, "save_losses", None)  # the .xlsx source's
+        if callable(save_losses):
+            report.problems += save_losses()
     except AduanSyncError as e:
         report.problems.append(f"Lembar kerja tidak dapat dibaca: {e.message}")
         return report

@@ -52,6 +52,11 @@ class SourceBusyError(SourceError):
     """Raised by the xlsx source when the workbook is open in another program (lock file)."""
 
 
+class SourceContentError(SourceError):
+    """Raised by the xlsx source when saving the workbook would drop content of the staff's
+    that openpyxl cannot keep (shapes, sparklines, ...); the file is left as it was."""
+
+
 class SourceTransientError(SourceError):
     """Raised by a source after retries ran out on transient failures (429, 5xx, timeouts)."""
 

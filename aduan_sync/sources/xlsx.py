@@ -3,7 +3,9 @@
 The workbook is the staff's too: other sheets, formatting and staff columns are kept; writes go
 to a temporary file renamed over the original (atomic on one file system); and while the file
 is open in LibreOffice or Excel (their lock file exists) the source refuses, because saving
-over a file someone is editing would lose their work or ours.
+over a file someone is editing would lose their work or ours. For the same reason it refuses
+to save a workbook holding what openpyxl would leave out of the file it writes (shapes,
+sparklines, threaded comments...: `xlsx_parts`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from aduan_sync import defaults
 from aduan_sync.config import Config
-from aduan_sync.errors import SourceBusyError, SourceError
+from aduan_sync.errors import SourceBusyError, SourceContentError, SourceError
 from aduan_sync.fsutil import remove_stale_temporaries
 from aduan_sync.headers import map_headers, normalize_header
 from aduan_sync.identity import cell_text, locate_rows
@@ -37,6 +41,18 @@ from aduan_sync.sources.base import (
     WriteResult,
     table_at_hand,
 )
+from aduan_sync.sources.xlsx_parts import describe, lost
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Without openpyxl's warning, in English and while it reads, that it will drop an Excel
+    extension it does not model (sparklines, ...): `XlsxSource._save` refuses to drop it and
+    says so in Indonesian; the warning would only confuse the operator reading the log."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".* is not supported and will be removed",
+                                category=UserWarning, module="openpyxl")
+        yield
 
 
 def lock_files(path: Path) -> list[Path]:
@@ -89,13 +105,15 @@ class XlsxSource:
                 detail=f"berkas kunci: {locks[0]}",
             )
 
-    def _load(self, read_only: bool) -> tuple[Workbook, str]:
-        """The workbook, and the SHA-256 of the very bytes it was loaded from."""
+    def _load(self, read_only: bool) -> tuple[Workbook, bytes]:
+        """The workbook, and the very bytes it was loaded from."""
         self._check_available()
         try:
             data = self.path.read_bytes()
-            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=False)
-            return wb, hashlib.sha256(data).hexdigest()
+            with _quiet():
+                wb = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only,
+                                            data_only=False)
+            return wb, data
         except (OSError, KeyError, ValueError, TypeError) as e:
             raise SourceError(
                 f"Berkas {self.path.name} tidak dapat dibaca sebagai buku kerja .xlsx.",
@@ -133,12 +151,12 @@ class XlsxSource:
         return hashlib.sha256(f"{file_sha}/{worksheet}".encode()).hexdigest()
 
     def read(self) -> SheetSnapshot:
-        wb, sha = self._load(read_only=True)
-        try:
+        wb, data = self._load(read_only=True)
+        with _quiet(), closing(wb):  # read-only: the sheet is read as iterated
             ws = self._pick_sheet(wb)
             headers, rows = _grid(ws.iter_rows(values_only=True))
             rekap = None
-            self._read_digest = digest = self._digest(sha, ws.title)
+            self._read_digest = digest = self._digest(_sha256(data), ws.title)
             if REKAP_SHEET in wb.sheetnames and ws.title != REKAP_SHEET:
                 rekap = [[cell_text(v) for v in r]
                          for r in wb[REKAP_SHEET].iter_rows(values_only=True)]
@@ -150,8 +168,6 @@ class XlsxSource:
                 rekap_of=lambda: rekap,
                 digest_of=lambda: digest,
             )
-        finally:
-            wb.close()
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -161,9 +177,9 @@ class XlsxSource:
         saw: a response added meanwhile must make the next pass read, not look idle."""
         if not batch:
             return WriteResult(written=0)
-        wb, sha = self._load(read_only=False)
+        wb, original = self._load(read_only=False)
         ws = self._pick_sheet(wb)
-        unchanged = self._digest(sha, ws.title) == self._read_digest
+        unchanged = self._digest(_sha256(original), ws.title) == self._read_digest
         headers, rows = _grid(ws.iter_rows(values_only=True))
         for header in batch.add_headers:
             if normalize_header(header) not in {normalize_header(h) for h in headers}:
@@ -190,19 +206,44 @@ class XlsxSource:
             _write_rekap(wb, batch.rekap)
         digest = ""
         if written or batch.add_headers or batch.rekap is not None:
-            saved = self._save(wb)
+            saved = self._save(wb, original)
             digest = self._digest(saved, ws.title) if unchanged else ""
         wb.close()
         return WriteResult(written=written, skipped=skipped, digest=digest)
 
-    def _save(self, wb: Workbook) -> str:
-        """Save atomically; returns the SHA-256 of the bytes saved."""
+    def save_losses(self) -> list[str]:
+        """For `check`: what saving the workbook as it is now would lose (Indonesian; empty:
+        nothing). The workbook is saved in memory only."""
+        wb, original = self._load(read_only=False)
+        try:
+            losses = lost(original, _saved(wb))
+        finally:
+            wb.close()
+        if not losses:
+            return []
+        return [f"{self._at_risk(losses)} Penulisan ke lembar kerja akan ditolak sampai isi "
+                "tersebut dipindahkan ke buku kerja lain atau dihapus dari berkas ini."]
+
+    def _at_risk(self, losses: dict[str, tuple[int, int]]) -> str:
+        return (f"Buku kerja {self.path.name} berisi {describe(losses)} yang akan hilang bila "
+                "aduan-sync menyimpannya (pustaka openpyxl tidak dapat mempertahankannya).")
+
+    def _save(self, wb: Workbook, original: bytes) -> str:
+        """Save atomically; returns the SHA-256 of the bytes saved. Refuses when the bytes
+        openpyxl wrote lack content of `original` (the workbook as loaded)."""
         self._check_available()  # someone may have opened it while we worked
         mode = self.path.stat().st_mode & 0o777
         remove_stale_temporaries(self.path.parent, f".{self.path.stem}.")
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        data = buffer.getvalue()
+        data = _saved(wb)
+        losses = lost(original, data)
+        if losses:
+            raise SourceContentError(
+                f"{self._at_risk(losses)} Berkas tidak diubah. Nomor register dan arsip aduan "
+                "tetap dicatat, tetapi penulisan ke lembar kerja dan pengiriman email menunggu "
+                "sampai isi tersebut dipindahkan ke buku kerja lain atau dihapus dari berkas "
+                "ini; lalu jalankan ulang. Periksa dengan `aduan-sync check`.",
+                detail="; ".join(f"{k}: {n} -> {m}" for k, (n, m) in losses.items()),
+            )
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".tmp",
                                    dir=self.path.parent)
         try:
@@ -215,7 +256,18 @@ class XlsxSource:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return hashlib.sha256(data).hexdigest()
+        return _sha256(data)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _saved(wb: Workbook) -> bytes:
+    """The bytes openpyxl writes for `wb`."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
 
 def _write_rekap(wb: Workbook, grid: list[list[str]]) -> None:
