@@ -91,14 +91,15 @@ def test_what_openpyxl_keeps_is_counted_and_not_lost(rich):
 
 def test_parts_without_staff_content_are_not_counted(rich):
     """What Excel writes beside the content and openpyxl does not: a chart's style and
-    colours, printer settings, the calculation chain, document properties, Excel for Mac's
-    page view. Refusing every workbook Excel saved would help no one."""
+    colours, printer settings, the calculation chain, document properties and sensitivity
+    labels, Excel for Mac's page view. Refusing every workbook Excel saved would help no one."""
     excel = rewrite(rich, {
         "xl/charts/style1.xml": part(b"<cs:chartStyle/>"),
         "xl/charts/colors1.xml": part(b"<cs:colorStyle/>"),
         "xl/printerSettings/printerSettings1.bin": part(b"\0" * 64),
         "xl/calcChain.xml": part(b"<calcChain/>"),
         "docProps/custom.xml": part(b"<Properties/>"),
+        "docMetadata/LabelInfo.xml": part(b"<clbl:labelList/>"),
         SHEET: before_end("worksheet", MAC_VIEW),
     })
     assert inventory(excel) == inventory(rich)

@@ -36,10 +36,12 @@ _COMMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(comment)[\s/>]")
 _NUMBERED = re.compile(r"\d*(\.[^./]*)?$")
 _READ_CHUNK = 1 << 20
 
-#: Parts with no content of the staff's, or that openpyxl writes again under another name
+#: Parts with no content of the staff's (document properties and labels, printer settings,
+#: the calculation chain, a chart's style), or that openpyxl writes again under another name
 #: (their content is counted another way: a drawing's charts, pictures and shapes; notes).
 _REGENERATED = (
-    "[Content_Types].xml", "docProps/", "customXml/", "xl/workbook.xml", "xl/styles.xml",
+    "[Content_Types].xml", "docProps/", "docMetadata/", "customXml/", "xl/workbook.xml",
+    "xl/styles.xml",
     "xl/sharedStrings.xml", "xl/theme/", "xl/calcChain.xml", "xl/printerSettings/",
     "xl/charts/style", "xl/charts/colors", "xl/drawings/", "xl/persons/", "xl/comments",
 )
