@@ -108,8 +108,9 @@ def init(directory: Path) -> None:
     click.echo("Langkah berikutnya: sunting config/aduan.toml, lalu jalankan `aduan-sync check`.")
 
 
-@cli.command(help="Memeriksa konfigurasi dan lembar kerja: pemetaan judul kolom dan apa yang "
-                  "kurang. Kode keluar: 0 baik, 1 ada masalah, 2 konfigurasi tidak valid.")
+@cli.command(help="Memeriksa konfigurasi dan lembar kerja: pemetaan judul kolom, apa yang "
+                  "kurang, dan (berkas .xlsx) isi buku kerja yang akan hilang bila disimpan. "
+                  "Kode keluar: 0 baik, 1 ada masalah, 2 konfigurasi tidak valid.")
 @click.pass_context
 @domain_errors
 def check(ctx: click.Context) -> None:
