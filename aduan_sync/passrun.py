@@ -354,6 +354,11 @@ class _Pass:
         if not batch:
             self.ledger.record_written(plan.in_sync)
             return None
+        # The request (and its answer) is built in one piece, ~10 MB at 50,000 rows. With the
+        # pages the records left free given back first, it no longer lands on top of them:
+        # at 50,000 rows the pass's peak went from 294 MB here and 299 MB at the confirming
+        # read to 288-290 and 290-291 MB (3 ms).
+        release_freed()
         result = self.source.write(batch)
         r = self.result
         r.api_requests += result.requests
