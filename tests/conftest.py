@@ -34,6 +34,17 @@ LIGHT = "Lampu penerangan jalan umum di depan balai desa mati sejak seminggu."
 AID = "Bantuan sosial BLT untuk keluarga kami belum cair padahal sudah terdaftar di DTKS."
 
 
+def naive_rows(n: int) -> list[list[Any]]:
+    """`n` form rows a minute apart, road and street-light complaints in turn, their
+    timestamps naive (openpyxl stores the sheet's wall clock)."""
+    rows = []
+    for i in range(n):
+        r = form_row(at(2026, 11, 23, 8, i), ROAD if i % 2 else LIGHT, name=f"Warga {i}")
+        r[0] = r[0].replace(tzinfo=None)
+        rows.append(r)
+    return rows
+
+
 def write_book(path: Path, headers: list[str], rows: list[list[Any]],
                sheet: str = "Tanggapan Formulir 1") -> None:
     wb = openpyxl.Workbook()

@@ -15,16 +15,7 @@ from click.testing import CliRunner
 from aduan_sync.cli import cli
 from aduan_sync.config import load
 from aduan_sync.lock import pass_lock
-from tests.conftest import FORM_HEADERS, LIGHT, ROAD, at, form_row, write_book
-
-
-def naive_rows(n: int) -> list[list[object]]:
-    rows = []
-    for i in range(n):
-        r = form_row(at(2026, 11, 23, 8, i), ROAD if i % 2 else LIGHT, name=f"Warga {i}")
-        r[0] = r[0].replace(tzinfo=None)
-        rows.append(r)
-    return rows
+from tests.conftest import FORM_HEADERS, naive_rows, write_book
 
 
 def invoke(workspace: Path, *args: str):

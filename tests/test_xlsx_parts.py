@@ -29,7 +29,7 @@ from aduan_sync.ledger import Ledger
 from aduan_sync.passrun import run_pass
 from aduan_sync.sources import xlsx_parts
 from aduan_sync.sources.xlsx_parts import SHAPES, describe, inventory, lost
-from tests.conftest import FORM_HEADERS, LIGHT, ROAD, at, form_row, read_book, write_book
+from tests.conftest import FORM_HEADERS, at, naive_rows, read_book, write_book
 from tests.xlsx_extras import (
     DATA_BAR,
     GROUP,
@@ -152,11 +152,8 @@ def test_a_tag_cut_by_a_chunk_end_is_counted_once(rich, monkeypatch):
 # -- the xlsx source and the pass -----------------------------------------------------------
 
 def form_book(path: Path, tmp_path: Path) -> None:
-    """The response sheet of three complaints, with a chart on the staff's own sheet."""
-    rows = [form_row(at(2026, 11, 23, 8, i), ROAD if i % 2 else LIGHT, name=f"Warga {i}")
-            for i in range(3)]
-    write_book(path, FORM_HEADERS, [[v.replace(tzinfo=None) if i == 0 else v
-                                     for i, v in enumerate(r)] for r in rows])
+    """The response sheet of three complaints, with a picture on the staff's own sheet."""
+    write_book(path, FORM_HEADERS, naive_rows(3))
     wb = openpyxl.load_workbook(path)
     staff = wb["Catatan Petugas"]
     staff.add_image(picture(tmp_path), "C3")
