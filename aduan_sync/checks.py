@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from aduan_sync.config import Config
 from aduan_sync.errors import AduanSyncError
 from aduan_sync.headers import map_headers
+from aduan_sync.mail.render import make_environment
+from aduan_sync.mail.template_check import template_problems
 from aduan_sync.model import FORM_FIELDS, REQUIRED_FORM_FIELDS
 from aduan_sync.sources import open_source
 
@@ -38,11 +40,19 @@ def _secret_file_warnings(cfg: Config) -> list[str]:
     return out
 
 
+def _template_problems(cfg: Config) -> list[str]:
+    """Every broken template in the office's folder (the packaged ones when none is set),
+    each with its file and line (`template_check`)."""
+    problems = template_problems(make_environment(cfg.templates_dir))
+    return [f"{p.message} (Rincian teknis: {p.detail})" for p in problems]
+
+
 def run_check(cfg: Config) -> CheckReport:
     """Validate what can be validated without changing anything."""
     report = CheckReport()
     report.lines.append(("Konfigurasi", str(cfg.path)))
     report.warnings += _secret_file_warnings(cfg)
+    report.problems += _template_problems(cfg)
     if cfg.source.backend == "google" and cfg.source.credentials_file is not None \
             and not cfg.source.credentials_file.exists():
         report.problems.append(f"Berkas kredensial tidak ditemukan: {cfg.source.credentials_file}")

@@ -108,8 +108,9 @@ def init(directory: Path) -> None:
     click.echo("Langkah berikutnya: sunting config/aduan.toml, lalu jalankan `aduan-sync check`.")
 
 
-@cli.command(help="Memeriksa konfigurasi dan lembar kerja: pemetaan judul kolom, apa yang "
-                  "kurang, dan (berkas .xlsx) isi buku kerja yang akan hilang bila disimpan. "
+@cli.command(help="Memeriksa konfigurasi, templat email kantor dan lembar kerja: pemetaan "
+                  "judul kolom, apa yang kurang, templat yang salah (berkas dan barisnya), "
+                  "dan (berkas .xlsx) isi buku kerja yang akan hilang bila disimpan. "
                   "Kode keluar: 0 baik, 1 ada masalah, 2 konfigurasi tidak valid.")
 @click.pass_context
 @domain_errors

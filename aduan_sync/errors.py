@@ -99,3 +99,10 @@ class MailConnectionError(MailTransientError):
 class MailSetupError(MailPermanentError):
     """Raised by a mail transport when no message can go out until the operator acts (TLS
     certificate refused, login refused, STARTTLS missing): delivery stops for this pass."""
+
+
+class TemplateError(AduanSyncError):
+    """Raised when one of the office's templates (`[mail] templates_dir`) cannot be rendered:
+    names the file and line; the templates are part of the config."""
+
+    exit_code = EXIT_CONFIG

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 
@@ -26,11 +26,19 @@ from aduan_sync.mail.render import (
     render_formulir,
     render_message,
 )
+from aduan_sync.mail.template_check import TemplateProblem, template_error, template_problems
 from aduan_sync.model import format_sheet_datetime
 from aduan_sync.records import Complaint, QueuedMessage
 
+T = TypeVar("T")
+
 #: templates folder -> (what its files were when the environment was made, the environment)
 _ENVIRONMENTS: dict[Path, tuple[tuple[tuple[str, int, int], ...], jinja2.Environment]] = {}
+
+#: templates folder -> (the environment last checked, what was wrong in it)
+_CHECKED: dict[Path, tuple[jinja2.Environment, list[TemplateProblem]]] = {}
+#: At most this many of a folder's problems are reported by a pass (`check` lists them all).
+PROBLEMS_REPORTED = 5
 
 #: A complaint with its recorded files (`Messenger.with_files`).
 WithFiles = tuple[Complaint, list[dict[str, Any]]]
@@ -55,6 +63,23 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         made = _ENVIRONMENTS[templates_dir] = (seen, make_environment(templates_dir,
                                                                       auto_reload=False))
     return made[1]
+
+
+def checked_environment(templates_dir: Path
+                        ) -> tuple[jinja2.Environment, list[TemplateProblem]]:
+    """`environment(templates_dir)` once its templates are known to work (`template_check`,
+    once per change of the files: ~0.3 s, most of it compiling, which rendering would do
+    anyway). When something in them is wrong: the packaged templates' environment, and what
+    is wrong. The packaged folder itself is not checked here (the tests do)."""
+    env = environment(templates_dir)
+    if Path(templates_dir).resolve() == PACKAGED_TEMPLATES.resolve():
+        return env, []
+    done = _CHECKED.get(templates_dir)
+    if done is None or done[0] is not env:
+        done = _CHECKED[templates_dir] = (env, template_problems(env))
+    if done[1]:
+        return environment(PACKAGED_TEMPLATES), done[1]
+    return env, []
 
 
 def _template_files(templates_dir: Path) -> tuple[tuple[str, int, int], ...]:
@@ -89,6 +114,29 @@ class Messenger:
     def __post_init__(self) -> None:
         if self.env is None:
             self.env = environment(self.cfg.templates_dir)
+
+    def check_templates(self) -> list[str]:
+        """Before a pass renders anything (in the process that forks the rendering workers,
+        so they inherit the result): the office's templates checked; when any is broken,
+        this messenger renders with the packaged templates and the operator messages say
+        what to fix (at most `PROBLEMS_REPORTED`, then how many more)."""
+        self.env, problems = checked_environment(self.cfg.templates_dir)
+        out = [f"Templat kantor tidak dapat dipakai, email dan formulir arsip dibuat dengan "
+               f"templat bawaan sampai diperbaiki. {p.message} (Rincian teknis: {p.detail})"
+               for p in problems[:PROBLEMS_REPORTED]]
+        if len(problems) > PROBLEMS_REPORTED:
+            out.append(f"Templat kantor: {len(problems) - PROBLEMS_REPORTED} masalah lain; "
+                       "jalankan `aduan-sync check` untuk melihat semuanya.")
+        return out
+
+    def _render(self, render: Callable[..., T], name: str, *args: Any) -> T:
+        """`render(env, *args)`; a template failure becomes a `TemplateError` naming the
+        template's file and line (`name`: the template, when the failure does not say)."""
+        assert self.env is not None
+        try:
+            return render(self.env, *args)
+        except jinja2.TemplateError as e:
+            raise template_error(e, self.env, name) from e
 
     @property
     def domain(self) -> str:
@@ -152,8 +200,8 @@ class Messenger:
 
     def formulir(self, c: Complaint, files: list[dict[str, Any]] | None = None) -> str:
         """The archived "Formulir Aduan" page. `files` as for `complaint_ctx`."""
-        assert self.env is not None
-        return render_formulir(self.env, self.context(c, c.registered_at, files))
+        return self._render(render_formulir, "archive/formulir.html.j2",
+                            self.context(c, c.registered_at, files))
 
     def message(
         self, c: Complaint, kind: str, to: list[tuple[str, str]], now: datetime,
@@ -167,8 +215,7 @@ class Messenger:
     def _message(self, register_no: str, ctx: dict[str, Any], kind: str,
                  to: list[tuple[str, str]], now: datetime, *, serial: int | None = None,
                  id_kind: str | None = None) -> QueuedMessage:
-        assert self.env is not None
-        rendered = render_message(self.env, kind, ctx)
+        rendered = self._render(render_message, f"mail/{kind}", kind, ctx)
         mid = self.message_id(register_no, id_kind or kind, serial)
         return self._compose(rendered, mid, id_kind or kind, to, now)
 
@@ -193,7 +240,6 @@ class Messenger:
     def digest(self, lists: Any, failed: list[dict[str, str]], to: list[tuple[str, str]],
                now: datetime) -> QueuedMessage:
         """The daily digest; one Message-ID per office-local date."""
-        assert self.env is not None
         o = self.cfg.office
         local = now.astimezone(o.tz)
         ctx = {
@@ -211,7 +257,7 @@ class Messenger:
             "to_post": self._listed(lists.to_post),
             "failed_messages": failed,
         }
-        rendered = render_message(self.env, "digest", ctx)
+        rendered = self._render(render_message, "mail/digest", "digest", ctx)
         mid = self.message_id(self.digest_key(now), "digest")
         return self._compose(rendered, mid, "digest", to, now)
 

@@ -157,6 +157,7 @@ class _Pass:
         cfg, r = self.cfg, self.result
         hmap = map_headers(snapshot.headers, cfg.field_aliases, cfg.worker_headers)
         check_layout(hmap)
+        r.errors += self.messenger.check_templates()  # before any worker is forked
         views = decide.build_views(snapshot, hmap, self.tz)
         r.rows = len(views)
         complaints = self.ledger.complaints()
@@ -170,7 +171,11 @@ class _Pass:
         origin: dict[str, object] = {"sumber": self.source.describe(),
                                      "spreadsheet": snapshot.title,
                                      "lembar_kerja": snapshot.worksheet}
-        pairs = self._record(matching, edits, complaints, origin)
+        try:
+            pairs = self._record(matching, edits, complaints, origin)
+        except BaseException:
+            r.registered.clear()  # the transaction rolled back: none of them is registered
+            raise
         del matching
         # The citizens' answers are not read again by this pass: the archive and attachment
         # steps load what they need from the ledger, a batch at a time. Letting them go here

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import jinja2
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from aduan_sync.config import Config, OfficeConfig
 from aduan_sync.errors import AduanSyncError
 from aduan_sync.mail.render import make_environment, tanggal
+from aduan_sync.mail.template_check import template_error
 from aduan_sync.model import SHEET_DATETIME_FORMAT
 from aduan_sync.reports.charts import bar_chart
 from aduan_sync.reports.common import camat_title, load_complaints, place_name, write_output
@@ -152,7 +154,10 @@ def build_view(data: ReportData, office: OfficeConfig) -> ReportView:
 def render_html(view: ReportView, templates_dir: Path | None = None) -> str:
     """The report as one self-contained HTML page (charts inline as base64 PNG)."""
     env = make_environment(templates_dir)
-    return env.get_template(TEMPLATE).render(view=view, office=view.office)
+    try:
+        return env.get_template(TEMPLATE).render(view=view, office=view.office)
+    except jinja2.TemplateError as e:  # the office's copy, when it has one
+        raise template_error(e, env, TEMPLATE) from e
 
 
 def _pdf_table(pdf: OfficePdf, headings: tuple[str, ...] | list[str], rows: list[list[str]],
