@@ -169,9 +169,17 @@ def _in_source(e: ConfigError, where: str, name: str, path: Path) -> ConfigError
 
 
 
+#: The config's tables (`[[sources]]` is unpacked into `[source]` before `from_mapping`).
+TABLES = ("office", "source", "storage", "register", "mail", "ppid", "recipients", "schedule",
+          "classification", "fields", "columns", "calendar", "sla", "reminders", "attachments")
+
+
 def from_mapping(raw: Mapping[str, Any], path: Path) -> Config:
     """Build a `Config` from parsed TOML, as if read from `path`."""
     path = path.resolve()
+    for name in raw:  # first: a misspelt `[mial]` would otherwise surface as "sender missing"
+        if name not in TABLES:
+            raise ConfigError(sections.unknown_key(name, TABLES, "bagian"), key=name, path=path)
     # Tables are read in this order and the first bad key stops the load, so the order decides
     # which error an operator with several mistakes sees first: keep it.
     office = sections.office_config(raw, path)

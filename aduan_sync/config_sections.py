@@ -7,12 +7,13 @@ builders in a fixed order and assembles the `Config`.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aduan_sync import defaults
@@ -36,6 +37,8 @@ from aduan_sync.deadlines import ComplaintKind, SlaConfig
 from aduan_sync.errors import ConfigError
 from aduan_sync.model import FORM_FIELDS, WORKER_COLUMNS
 
+T = TypeVar("T")
+
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
@@ -51,8 +54,15 @@ class Section:
         self.data = data.get(name, {}) if name else data
         self.name = name
         self.path = path
+        self.read: set[str] = set()  # the keys a builder asked for (`done`)
         if not isinstance(self.data, Mapping):
             raise ConfigError("harus berupa tabel [..]", key=name, path=path)
+
+    def done(self, value: T) -> T:
+        """`value`, once every key of the table was one the builder asked for: a misspelt
+        key (`smtp_prot`) would silently leave the default in force."""
+        _only_known_keys(self, tuple(sorted(self.read)))
+        return value
 
     def key(self, k: str) -> str:
         return f"{self.name}.{k}" if self.name else k
@@ -61,18 +71,21 @@ class Section:
         return ConfigError(msg, key=self.key(k), path=self.path)
 
     def text(self, k: str, default: str = "") -> str:
+        self.read.add(k)
         v = self.data.get(k, default)
         if not isinstance(v, str):
             raise self.fail(k, "harus berupa teks")
         return v.strip()
 
     def num(self, k: str, default: float, *, minimum: float = 0) -> float:
+        self.read.add(k)
         v = self.data.get(k, default)
         if isinstance(v, bool) or not isinstance(v, int | float) or v < minimum:
             raise self.fail(k, f"harus berupa angka >= {minimum:g}")
         return float(v)
 
     def integer(self, k: str, default: int, *, minimum: int = 0) -> int:
+        self.read.add(k)
         v = self.data.get(k, default)
         if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
             raise self.fail(k, f"harus berupa bilangan bulat >= {minimum}")
@@ -100,6 +113,7 @@ class Section:
         return v
 
     def table(self, k: str) -> Mapping[str, Any]:
+        self.read.add(k)
         v = self.data.get(k, {})
         if not isinstance(v, Mapping):
             raise self.fail(k, "harus berupa tabel")
@@ -109,13 +123,13 @@ class Section:
 def office_config(raw: Mapping[str, Any], path: Path) -> OfficeConfig:
     """`[office]`: the office's name, regency, time zone, address and Camat."""
     o = Section(raw, "office", path)
-    office = OfficeConfig(
+    office = o.done(OfficeConfig(
         name=o.text("name", defaults.OFFICE_NAME),
         regency=o.text("regency", defaults.OFFICE_REGENCY),
         timezone=o.text("timezone", defaults.TIMEZONE),
         address=o.text("address", OfficeConfig.address),
         camat_name=o.text("camat_name"),
-    )
+    ))
     try:
         ZoneInfo(office.timezone)
     except (ZoneInfoNotFoundError, ValueError) as e:
@@ -128,7 +142,7 @@ def source_config(raw: Mapping[str, Any], path: Path) -> SourceConfig:
     base = path.parent
     s = Section(raw, "source", path)
     backend = s.choice("backend", "xlsx", ("google", "xlsx"))
-    source = SourceConfig(
+    source = s.done(SourceConfig(
         backend=backend,
         name=s.text("name", "utama"),
         spreadsheet_id=_spreadsheet_id(s.text("spreadsheet_id")),
@@ -140,7 +154,7 @@ def source_config(raw: Mapping[str, Any], path: Path) -> SourceConfig:
         retry_max_seconds=s.num("retry_max_seconds", defaults.GOOGLE_RETRY_SECONDS),
         timeout_seconds=s.num("timeout_seconds", defaults.GOOGLE_TIMEOUT_SECONDS, minimum=1),
         path=s.path_("path", base),
-    )
+    ))
     if backend == "xlsx" and source.path is None:
         raise s.fail("path", "wajib diisi untuk backend xlsx (lokasi berkas .xlsx)")
     if backend == "google":
@@ -162,14 +176,14 @@ def storage_config(raw: Mapping[str, Any], path: Path) -> StorageConfig:
                              f'bawaan "{default}"')
         return p
 
-    return StorageConfig(data_dir=folder("data_dir", "data"),
-                         archive_dir=folder("archive_dir", "arsip"))
+    return st.done(StorageConfig(data_dir=folder("data_dir", "data"),
+                                 archive_dir=folder("archive_dir", "arsip")))
 
 
 def register_config(raw: Mapping[str, Any], path: Path) -> RegisterConfig:
     """`[register]`: the register number format, tried on a sample number."""
     r = Section(raw, "register", path)
-    register = RegisterConfig(format=r.text("format", defaults.REGISTER_FORMAT))
+    register = r.done(RegisterConfig(format=r.text("format", defaults.REGISTER_FORMAT)))
     _check_register_format(register.format, r)
     return register
 
@@ -178,7 +192,7 @@ def mail_config(raw: Mapping[str, Any], path: Path) -> MailConfig:
     """`[mail]`: the backend (SMTP, Gmail API, outbox folder), sender, templates, attempts."""
     base = path.parent
     m = Section(raw, "mail", path)
-    return MailConfig(
+    return m.done(MailConfig(
         backend=m.choice("backend", "outbox", ("smtp", "gmail", "outbox")),
         sender=m.email("sender", MailConfig.sender, required=True),
         sender_name=m.text("sender_name", MailConfig.sender_name),
@@ -195,14 +209,14 @@ def mail_config(raw: Mapping[str, Any], path: Path) -> MailConfig:
         outbox_dir=m.path_("outbox_dir", base, "outbox") or base / "outbox",
         templates_dir=m.path_("templates_dir", base),
         max_attempts=m.integer("max_attempts", defaults.MAIL_MAX_ATTEMPTS, minimum=1),
-    )
+    ))
 
 
 def ppid_config(raw: Mapping[str, Any], path: Path) -> PersonConfig:
     """`[ppid]`: the information officer's name and (required) address."""
     p = Section(raw, "ppid", path)
-    return PersonConfig(name=p.text("name", "PPID Pelaksana Kecamatan Jenawi"),
-                        email=p.email("email", required=True))
+    return p.done(PersonConfig(name=p.text("name", "PPID Pelaksana Kecamatan Jenawi"),
+                               email=p.email("email", required=True)))
 
 
 def recipients_config(raw: Mapping[str, Any], path: Path) -> RecipientsConfig:
@@ -214,28 +228,28 @@ def recipients_config(raw: Mapping[str, Any], path: Path) -> RecipientsConfig:
         if not isinstance(addr, str) or not is_valid_email(addr.strip()):
             raise rc.fail(f"units.{unit}", f"bukan alamat email yang valid: {addr!r}")
         units[str(unit)] = addr.strip()
-    return RecipientsConfig(
+    return rc.done(RecipientsConfig(
         camat=PersonConfig(name=rc.text("camat_name"), email=rc.email("camat_email")),
         admin=PersonConfig(name=rc.text("admin_name"), email=rc.email("admin_email")),
         units=units,
-    )
+    ))
 
 
 def schedule_config(raw: Mapping[str, Any], path: Path) -> ScheduleConfig:
     """`[schedule]`: the interval between passes, in minutes (or seconds, for trials)."""
     sc = Section(raw, "schedule", path)
-    return ScheduleConfig(
+    return sc.done(ScheduleConfig(
         interval_minutes=sc.num("interval_minutes", defaults.INTERVAL_MINUTES, minimum=0.1),
         interval_seconds=sc.num("interval_seconds", 0),
-    )
+    ))
 
 
 def classification_config(raw: Mapping[str, Any], path: Path) -> ClassificationConfig:
     """`[classification]`: the rules file and `[classification.units]` by known category."""
     c = Section(raw, "classification", path)
     cat_units = {str(k): str(v) for k, v in c.table("units").items()}
-    classification = ClassificationConfig(rules_file=c.path_("rules_file", path.parent),
-                                          units=cat_units)
+    classification = c.done(ClassificationConfig(
+        rules_file=c.path_("rules_file", path.parent), units=cat_units))
     for cat in cat_units:
         if cat not in classification.categories:
             raise c.fail(f"units.{cat}", f"kategori tidak dikenal: {cat!r}")
@@ -300,7 +314,15 @@ def _only_known_keys(section: Section, known: tuple[str, ...]) -> None:
     # A misspelt key would silently leave the default in force; the operator must hear of it.
     for k in section.data:
         if k not in known:
-            raise section.fail(k, f"kunci tidak dikenal; pilihan: {', '.join(known)}")
+            raise section.fail(k, unknown_key(k, known, "kunci"))
+
+
+def unknown_key(k: str, known: tuple[str, ...], what: str) -> str:
+    """The message for a key (`what`: "kunci", "bagian") not among `known`, with the nearest
+    known one when it looks like a typo of it."""
+    near = difflib.get_close_matches(str(k), known, n=1, cutoff=0.6)
+    hint = f" (mungkin maksudnya `{near[0]}`?)" if near else ""
+    return f"{what} tidak dikenal{hint}; pilihan: {', '.join(known)}"
 
 
 def calendar_config(raw: Mapping[str, Any], path: Path) -> CalendarConfig:
@@ -406,10 +428,10 @@ def reminders_config(raw: Mapping[str, Any], path: Path) -> RemindersConfig:
     similarity = r.num("duplicate_similarity", default.duplicate_similarity)
     if similarity > 1:
         raise r.fail("duplicate_similarity", "harus di antara 0 dan 1")
-    return RemindersConfig(
+    return r.done(RemindersConfig(
         escalate_after_working_days=r.integer("escalate_after_working_days",
                                           default.escalate_after_working_days, minimum=1),
         digest_time=digest,
         duplicate_window_days=r.integer("duplicate_window_days", default.duplicate_window_days),
         duplicate_similarity=similarity,
-    )
+    ))
