@@ -10,7 +10,7 @@ from aduan_sync.config import Config
 from aduan_sync.errors import AduanSyncError
 from aduan_sync.headers import map_headers
 from aduan_sync.mail.render import make_environment
-from aduan_sync.mail.template_check import template_problems
+from aduan_sync.mail.template_check import folder_problems
 from aduan_sync.model import FORM_FIELDS, REQUIRED_FORM_FIELDS
 from aduan_sync.sources import open_source
 
@@ -43,8 +43,8 @@ def _secret_file_warnings(cfg: Config) -> list[str]:
 def _template_problems(cfg: Config) -> list[str]:
     """Every broken template in the office's folder (the packaged ones when none is set),
     each with its file and line (`template_check`)."""
-    problems = template_problems(make_environment(cfg.templates_dir))
-    return [f"{p.message} (Rincian teknis: {p.detail})" for p in problems]
+    problems = folder_problems(cfg.templates_dir, make_environment(cfg.templates_dir))
+    return [p.full for p in problems]
 
 
 def run_check(cfg: Config) -> CheckReport:

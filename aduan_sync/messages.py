@@ -26,7 +26,7 @@ from aduan_sync.mail.render import (
     render_formulir,
     render_message,
 )
-from aduan_sync.mail.template_check import TemplateProblem, template_error, template_problems
+from aduan_sync.mail.template_check import TemplateProblem, folder_problems, template_error
 from aduan_sync.model import format_sheet_datetime
 from aduan_sync.records import Complaint, QueuedMessage
 
@@ -76,7 +76,7 @@ def checked_environment(templates_dir: Path
         return env, []
     done = _CHECKED.get(templates_dir)
     if done is None or done[0] is not env:
-        done = _CHECKED[templates_dir] = (env, template_problems(env))
+        done = _CHECKED[templates_dir] = (env, folder_problems(Path(templates_dir), env))
     if done[1]:
         return environment(PACKAGED_TEMPLATES), done[1]
     return env, []
@@ -122,7 +122,7 @@ class Messenger:
         what to fix (at most `PROBLEMS_REPORTED`, then how many more)."""
         self.env, problems = checked_environment(self.cfg.templates_dir)
         out = [f"Templat kantor tidak dapat dipakai, email dan formulir arsip dibuat dengan "
-               f"templat bawaan sampai diperbaiki. {p.message} (Rincian teknis: {p.detail})"
+               f"templat bawaan sampai diperbaiki. {p.full}"
                for p in problems[:PROBLEMS_REPORTED]]
         if len(problems) > PROBLEMS_REPORTED:
             out.append(f"Templat kantor: {len(problems) - PROBLEMS_REPORTED} masalah lain; "

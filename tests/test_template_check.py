@@ -230,3 +230,20 @@ def test_a_broken_report_template_is_named_by_the_report_command(workspace):
     assert (f"Templat {workspace / 'templates/reports/laporan.html.j2'} baris 1: memakai "
             "nama data yang tidak ada.") in " ".join(res.output.split())
     assert not (workspace / "laporan.html").exists()
+
+
+def test_a_templates_dir_that_is_not_there_is_a_problem_and_the_pass_says_so(workspace):
+    cfg = use_templates(workspace, "templat-kantor")
+    write_book(workspace / "form.xlsx", FORM_HEADERS, naive_rows(1))
+    res = invoke(workspace, "check")
+    assert res.exit_code == 1, res.output
+    assert f"Folder templat {workspace / 'templat-kantor'} tidak ditemukan." in \
+        " ".join(res.output.split())
+
+    result = run_pass(cfg, now=NOW, env={})
+    assert result.exit_code == 1 and result.registered == ["001/ADUAN/XI/2026"]
+    assert result.errors == [
+        "Templat kantor tidak dapat dipakai, email dan formulir arsip dibuat dengan templat "
+        f"bawaan sampai diperbaiki. Folder templat {workspace / 'templat-kantor'} tidak "
+        "ditemukan."]
+    assert result.sent == len(list(cfg.mail.outbox_dir.iterdir())) > 0

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -95,7 +96,15 @@ class TemplateProblem:
     detail: str
 
     @property
+    def full(self) -> str:
+        """`message` with Jinja2's message after it, as operator output shows technical
+        details."""
+        return f"{self.message} (Rincian teknis: {self.detail})" if self.detail else self.message
+
+    @property
     def message(self) -> str:
+        if not self.name:
+            return f"Folder templat {self.path} {self.what}."
         where = f"Templat {self.path}" + (f" baris {self.line}" if self.line else "")
         return f"{where}: {self.what}."
 
@@ -149,6 +158,16 @@ def template_error(e: jinja2.TemplateError, env: jinja2.Environment, name: str
     return TemplateError(
         f"{p.message} Perbaiki templat itu, lalu jalankan `aduan-sync check`; pekerjaan "
         "yang tertunda diselesaikan oleh proses berikutnya.", p.detail)
+
+
+def folder_problems(folder: Path, env: jinja2.Environment) -> list[TemplateProblem]:
+    """`template_problems(env)` for the environment over the office's `folder`; a folder
+    that is not there is the one problem (the loader would quietly use the packaged
+    templates, and the office would wonder where its letterhead went)."""
+    if not folder.is_dir():
+        return [TemplateProblem(name="", path=str(folder), line=None,
+                                what="tidak ditemukan", detail="")]
+    return template_problems(env)
 
 
 def template_problems(env: jinja2.Environment) -> list[TemplateProblem]:
