@@ -18,6 +18,7 @@ from aduan_sync import messages
 from aduan_sync.cli import cli
 from aduan_sync.errors import EXIT_CONFIG
 from aduan_sync.ledger import Ledger
+from aduan_sync.mail import template_check
 from aduan_sync.mail.render import PACKAGED_TEMPLATES, make_environment
 from aduan_sync.mail.template_check import template_problems
 from aduan_sync.passrun import run_pass
@@ -247,3 +248,15 @@ def test_a_templates_dir_that_is_not_there_is_a_problem_and_the_pass_says_so(wor
         f"bawaan sampai diperbaiki. Folder templat {workspace / 'templat-kantor'} tidak "
         "ditemukan."]
     assert result.sent == len(list(cfg.mail.outbox_dir.iterdir())) > 0
+
+
+def test_the_sample_complaint_has_the_shape_of_a_real_one(cfg):
+    """A template that works on real data must pass the check: the samples carry every key
+    `Messenger.complaint_ctx` gives a real complaint, with values of the same types."""
+    write_book(cfg.source.path, FORM_HEADERS, naive_rows(1))
+    run_pass(cfg, now=NOW, env={})
+    with Ledger(cfg.storage.ledger_path) as ledger:
+        real = messages.Messenger(cfg).complaint_ctx(ledger.complaints()[0], files=[])
+    sample = template_check._complaint()
+    assert sample.keys() == real.keys()
+    assert {k: type(v) for k, v in sample.items()} == {k: type(v) for k, v in real.items()}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ def _samples() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     lists = {"new": [complete, social], "waiting": [asking], "overdue": [social],
              "to_post": [social]}
     digest = {
-        "office": office, "ppid": ppid, "now": "29/11/2026 07:00", "date": "29/11/2026",
+        "office": office, "ppid": ppid, "now": "29/11/2026 07:00", "date": date(2026, 11, 29),
         "totals": {k: len(v) + 150 for k, v in lists.items()}, **lists,
         "failed_messages": [{"register_no": complete["register_no"], "kind": "receipt",
                              "error": "550 alamat tidak dikenal"}],
