@@ -144,6 +144,11 @@ class Pipeline(Generic[T, R]):
     def forked(self) -> bool:
         return self._pool is not None
 
+    @property
+    def batches(self) -> int:
+        """Batches submitted and not yet taken."""
+        return len(self._queue)
+
     def __enter__(self) -> Pipeline[T, R]:
         return self
 

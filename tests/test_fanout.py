@@ -119,6 +119,7 @@ def test_a_forked_first_pass_writes_byte_for_byte_what_a_serial_one_writes(
     from datetime import timedelta
 
     from aduan_sync import config as config_mod
+    from aduan_sync import passrun
     from aduan_sync.ledger import Ledger
 
     rows = [form_row(at(2026, 11, 23, 7, 0) + timedelta(seconds=7 * i),
@@ -135,6 +136,17 @@ def test_a_forked_first_pass_writes_byte_for_byte_what_a_serial_one_writes(
         return real_pool(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", counting_pool)
+    # Five archive batches: with workers, one is written while the next is loaded.
+    monkeypatch.setattr(passrun, "ARCHIVE_BATCH", 70)
+    in_flight: list[int] = []
+    real_submit = fanout.Pipeline.submit
+
+    def counting_submit(self: fanout.Pipeline[object, object], items: list[object]) -> None:
+        real_submit(self, items)
+        if getattr(self.fn, "__name__", "") == "_write_folder":  # the archive's pipeline
+            in_flight.append(self.batches if self.forked else 0)
+
+    monkeypatch.setattr(fanout.Pipeline, "submit", counting_submit)
     results = {}
     for mode in ("serial", "forked"):
         root = tmp_path / mode
@@ -153,6 +165,8 @@ def test_a_forked_first_pass_writes_byte_for_byte_what_a_serial_one_writes(
         assert len(result.registered) == 300
         # Serial: no worker at all; forked: the renderers and the archive writers.
         assert len(forks) == (0 if mode == "serial" else 2)
+        assert max(in_flight, default=0) == (0 if mode == "serial" else 2)
+        in_flight.clear()
         with Ledger(cfg.storage.ledger_path) as led:
             outbox = [(m.message_id, m.eml) for m in led.messages()]
         results[mode] = (_files(root / "arsip", root) | _files(root / "outbox", root), outbox,
