@@ -6,19 +6,35 @@ import os
 import tempfile
 from pathlib import Path
 
+#: Attempts of `ensure_private_dir` when a parent is replaced while it creates a folder.
+_DIR_ATTEMPTS = 5
+
 
 def ensure_private_dir(path: Path) -> None:
     """Create `path` and any missing parents with mode 0700 (parents that already exist are
-    left as they are); tighten `path` itself to 0700 if it is wider."""
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        p = p.parent
-    for folder in reversed(missing):
-        folder.mkdir(mode=0o700, exist_ok=True)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, 0o700)
+    left as they are); tighten `path` itself to 0700 if it is wider.
+
+    A parent may be replaced meanwhile: the archive renames a complaint's new folder over the
+    empty one a download thread has just made for its `lampiran/` (`archive`), and a folder
+    created in the replaced, now removed, directory fails with ENOENT. The lookup is then
+    made again."""
+    for attempt in range(_DIR_ATTEMPTS):
+        missing = []
+        p = path
+        while not p.exists():
+            missing.append(p)
+            p = p.parent
+        try:
+            for folder in reversed(missing):
+                folder.mkdir(mode=0o700, exist_ok=True)
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            if attempt == _DIR_ATTEMPTS - 1:
+                raise
+            continue
+        if mode & 0o077:
+            os.chmod(path, 0o700)
+        return
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600, *, durable: bool = True) -> bool:
