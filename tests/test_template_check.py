@@ -260,3 +260,11 @@ def test_the_sample_complaint_has_the_shape_of_a_real_one(cfg):
     sample = template_check._complaint()
     assert sample.keys() == real.keys()
     assert {k: type(v) for k, v in sample.items()} == {k: type(v) for k, v in real.items()}
+
+
+def test_an_editors_hidden_lock_file_beside_a_template_is_no_template(tmp_path):
+    folder = office_templates(tmp_path / "templates", {
+        "mail/receipt.txt.j2": "Yth. {{ complaint.name }}\n"})
+    (folder / "mail" / ".#receipt.txt.j2").symlink_to("staf@komputer.1234:1700000000")
+    (folder / "mail" / ".receipt.txt.j2.swp.j2").write_bytes(b"\x00\x01 {% if")
+    assert template_problems(make_environment(folder)) == []

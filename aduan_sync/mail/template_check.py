@@ -187,7 +187,10 @@ def template_problems(env: jinja2.Environment) -> list[TemplateProblem]:
 
 def _attempts(env: jinja2.Environment) -> Iterator[tuple[str, Callable[[], object]]]:
     """(template, a call that uses it): compile each file, then render with the samples."""
-    names = env.list_templates(filter_func=lambda n: n.endswith(".j2"))
+    # Not hidden files: an editor's lock or swap file beside the template being edited
+    # (`.#receipt.txt.j2`, often a dangling link) is no template.
+    names = env.list_templates(
+        filter_func=lambda n: n.endswith(".j2") and not n.rpartition("/")[2].startswith("."))
     for name in names:
         yield name, partial(env.get_template, name)
     each, digest = _samples()
