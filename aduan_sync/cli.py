@@ -25,7 +25,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _console(err: bool = False) -> Console:
     # Not a terminal (a log, a pipe, CI): wide enough that tables do not wrap register numbers.
     width = None if (sys.stderr if err else sys.stdout).isatty() else 140
-    return Console(stderr=err, highlight=False, soft_wrap=True, width=width)
+    # No markup: what is printed carries text from the sheet, the config and mail servers,
+    # where "[columns]" would vanish and a "[/selesai]" typed in a cell would crash the print.
+    return Console(stderr=err, highlight=False, soft_wrap=True, width=width, markup=False)
 
 
 def fail(e: AduanSyncError) -> None:
