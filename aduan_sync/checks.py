@@ -7,8 +7,10 @@ import stat
 from dataclasses import dataclass, field
 
 from aduan_sync.config import Config
+from aduan_sync.decide import renamed_register_column, renamed_register_message
 from aduan_sync.errors import AduanSyncError
 from aduan_sync.headers import map_headers
+from aduan_sync.ledger import Ledger
 from aduan_sync.mail.render import make_environment
 from aduan_sync.mail.template_check import folder_problems
 from aduan_sync.model import FORM_FIELDS, REQUIRED_FORM_FIELDS
@@ -85,6 +87,12 @@ def run_check(cfg: Config) -> CheckReport:
             report.warnings.append(f"Kolom `{label}` tidak ditemukan (isian ini dianggap kosong).")
     for header in hmap.duplicates:
         report.problems.append(f"Judul kolom `{header}` muncul lebih dari sekali.")
+    if "register_no" not in hmap.worker and cfg.storage.ledger_path.is_file():
+        with Ledger(cfg.storage.ledger_path) as ledger:
+            known = {c.register_no for c in ledger.complaints()}
+        renamed = renamed_register_column(hmap, snapshot.rows, known)
+        if renamed:
+            report.problems.append(renamed_register_message(hmap, renamed))
     present = [hmap.header_of(k) for k in hmap.worker]
     missing = [hmap.header_of(k) for k in hmap.missing_worker]
     report.lines.append(("Kolom petugas yang ada", ", ".join(present) or "-"))

@@ -24,7 +24,7 @@ from aduan_sync.headers import HeaderMap
 from aduan_sync.identity import cell_text, row_anchors
 from aduan_sync.model import STAFF_COLUMNS, Status, format_sheet_datetime
 from aduan_sync.records import Complaint, NewComplaint
-from aduan_sync.sources.base import CellUpdate, RowAnchor, SheetSnapshot, WriteBatch
+from aduan_sync.sources.base import CellUpdate, CellValue, RowAnchor, SheetSnapshot, WriteBatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +145,40 @@ def match_rows(views: Sequence[RowView], complaints: Sequence[Complaint]) -> Mat
     result.new_rows.sort(key=lambda v: (v.answers.submitted_at is None,
                                         v.answers.submitted_at or datetime.min, v.index))
     return result
+
+
+def renamed_register_column(hmap: HeaderMap, rows: Iterable[Sequence[CellValue]],
+                            known: Set[str]) -> tuple[str, int] | None:
+    """When the sheet has no register-number column: the header of another column holding
+    register numbers the ledger knows, and how many (staff renamed the column); else None.
+
+    Without its numbers every row would look new, and the renamed column, counted among the
+    answers, would keep its fingerprint from matching too: every complaint would be
+    registered and notified a second time. A deleted column is not this: the rows are then
+    matched by their answers and their numbers written back (`match_rows`)."""
+    if "register_no" in hmap.worker or not known:
+        return None
+    mapped = set(hmap.fields.values())
+    columns = [i for i in hmap.form_columns if i not in mapped]
+    counts = dict.fromkeys(columns, 0)
+    for row in rows:
+        for i in columns:
+            if i < len(row) and cell_text(row[i]) in known:
+                counts[i] += 1
+    best = max(columns, key=counts.__getitem__, default=None)
+    if best is None or not counts[best]:
+        return None
+    return hmap.headers[best], counts[best]
+
+
+def renamed_register_message(hmap: HeaderMap, found: tuple[str, int]) -> str:
+    header, count = found
+    expected = hmap.header_of("register_no")
+    return (f"Kolom `{expected}` tidak ada, tetapi kolom `{header}` berisi {count} nomor "
+            "register yang sudah tercatat: judulnya tampaknya diubah. Kembalikan judul kolom "
+            f"itu menjadi `{expected}`, atau tulis register_no = \"{header}\" di bagian "
+            "[columns] konfigurasi. Tanpa itu setiap aduan akan didaftarkan dan dikirim dua "
+            "kali; tidak ada yang diubah.")
 
 
 def staff_edits(

@@ -163,6 +163,11 @@ class _Pass:
         views = decide.build_views(snapshot, hmap, self.tz)
         r.rows = len(views)
         complaints = self.ledger.complaints()
+        renamed = decide.renamed_register_column(hmap, snapshot.rows,
+                                                 {c.register_no for c in complaints})
+        if renamed:
+            raise SheetLayoutError(decide.renamed_register_message(hmap, renamed),
+                                   detail=f"judul kolom: {hmap.headers}")
         matching = decide.match_rows(views, complaints)
         del views  # `matching` holds them
         r.restored_rows = sum(1 for v, _ in matching.matched if not v.anchor.register_no)
