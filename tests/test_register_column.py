@@ -5,15 +5,27 @@ ledger. And text from the sheet is printed as it is, brackets included."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from aduan_sync.cli import cli
 from aduan_sync.ledger import Ledger
-from aduan_sync.passrun import run_pass
-from tests.conftest import FORM_HEADERS, at, edit_book, naive_rows, read_book, write_book
+from aduan_sync.passrun import SheetLayoutError, run_pass
+from tests.conftest import (
+    FORM_HEADERS,
+    JAKARTA,
+    at,
+    edit_book,
+    naive_rows,
+    read_book,
+    write_book,
+)
+from tests.fakegoogle.forms import FORM_HEADERS as GOOGLE_FORM_HEADERS
+from tests.fakegoogle.forms import form_rows
+from tests.fakegoogle.passes import make_source
 
 NOW = at(2026, 11, 23, 10, 0)
 
@@ -118,3 +130,23 @@ def test_text_typed_in_the_sheet_is_printed_as_typed_brackets_and_all(cfg, works
     res = invoke(workspace, "sync")
     assert res.exit_code == 1, res.output  # a row problem
     assert "Masalah baris 2: Status '[/selesai]' tidak dikenal" in res.output
+
+
+def test_the_google_source_refuses_a_renamed_register_column_too(fake_google, google_config):
+    now = datetime(2026, 1, 5, 12, 0, tzinfo=JAKARTA)
+    sid = fake_google.add_spreadsheet(list(GOOGLE_FORM_HEADERS), form_rows(3))
+    cfg = google_config(sid)
+    first = run_pass(cfg, now=now, source=make_source(cfg), env={})
+    assert first.exit_code == 0, first.to_json()
+    assert len(first.registered) == 3
+    sent = outbox_files(cfg)
+    headers = fake_google.values(sid)[0]
+    fake_google.set_cell(sid, 0, headers.index("Nomor Register"), "No. Register")
+    before = fake_google.values(sid)
+
+    with pytest.raises(SheetLayoutError) as e:
+        run_pass(cfg, now=now + timedelta(minutes=5), source=make_source(cfg), env={})
+    assert "kolom `No. Register` berisi 3 nomor register yang sudah tercatat" in e.value.message
+    assert fake_google.values(sid) == before and outbox_files(cfg) == sent
+    with Ledger(cfg.storage.ledger_path) as ledger:
+        assert len(ledger.complaints()) == 3
