@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
+from click.testing import CliRunner, Result
 
 from aduan_sync import config as config_mod
+from aduan_sync.cli import cli
 from aduan_sync.demo_data import DEMO_HEADERS
 
 pytest_plugins = ["tests.fakegoogle.fixtures"]
@@ -105,3 +107,9 @@ def cfg(workspace: Path) -> config_mod.Config:
 def at(*args: int) -> datetime:
     """An office-local aware datetime."""
     return datetime(*args, tzinfo=JAKARTA)
+
+
+def invoke(workspace: Path, *args: str) -> Result:
+    """`aduan-sync --config <workspace>/aduan.toml ARGS`, in this process."""
+    return CliRunner().invoke(cli, ["--config", str(workspace / "aduan.toml"), *args],
+                              obj={}, catch_exceptions=False)

@@ -15,12 +15,7 @@ from click.testing import CliRunner
 from aduan_sync.cli import cli
 from aduan_sync.config import load
 from aduan_sync.lock import pass_lock
-from tests.conftest import FORM_HEADERS, naive_rows, write_book
-
-
-def invoke(workspace: Path, *args: str):
-    return CliRunner().invoke(cli, ["--config", str(workspace / "aduan.toml"), *args],
-                              obj={}, catch_exceptions=False)
+from tests.conftest import FORM_HEADERS, invoke, naive_rows, write_book
 
 
 def test_sync_json_prints_one_object_and_exits_0(workspace):

@@ -9,9 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from aduan_sync.cli import cli
 from aduan_sync.ledger import Ledger
 from aduan_sync.passrun import SheetLayoutError, run_pass
 from tests.conftest import (
@@ -19,6 +17,7 @@ from tests.conftest import (
     JAKARTA,
     at,
     edit_book,
+    invoke,
     naive_rows,
     read_book,
     write_book,
@@ -29,10 +28,6 @@ from tests.fakegoogle.passes import make_source
 
 NOW = at(2026, 11, 23, 10, 0)
 
-
-def invoke(workspace: Path, *args: str):
-    return CliRunner().invoke(cli, ["--config", str(workspace / "aduan.toml"), *args],
-                              obj={}, catch_exceptions=False)
 
 
 def first_pass(cfg, n: int = 3) -> Path:

@@ -7,10 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from aduan_sync import config as config_mod
-from aduan_sync.cli import cli
 from aduan_sync.errors import ConfigError
 from aduan_sync.ledger import Ledger
 from aduan_sync.lock import pass_lock
@@ -22,6 +20,7 @@ from tests.conftest import (
     ROAD,
     at,
     form_row,
+    invoke,
     read_book,
     write_book,
 )
@@ -70,10 +69,6 @@ def two(tmp_path: Path) -> Path:
     write_book(tmp_path / "loket.xlsx", FORM_HEADERS, rows(AID, ROAD, LIGHT))
     return tmp_path
 
-
-def invoke(root: Path, *args: str):
-    return CliRunner().invoke(cli, ["--config", str(root / "aduan.toml"), *args], obj={},
-                              catch_exceptions=False)
 
 
 # -- config -----------------------------------------------------------------------------------

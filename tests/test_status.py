@@ -7,14 +7,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import time_machine
-from click.testing import CliRunner
 
 from aduan_sync import config as config_mod
-from aduan_sync.cli import cli
 from aduan_sync.ledger import Ledger
 from aduan_sync.passrun import run_pass
 from aduan_sync.status import status_report
-from tests.conftest import AID, FORM_HEADERS, LIGHT, ROAD, at, form_row, write_book
+from tests.conftest import AID, FORM_HEADERS, LIGHT, ROAD, at, form_row, invoke, write_book
 from tests.smtpserver import dead_port
 
 NOW = at(2026, 11, 23, 10, 0)  # Monday
@@ -30,10 +28,6 @@ def rows() -> list[list[object]]:
         out.append(r)
     return out
 
-
-def invoke(root: Path, *args: str):
-    return CliRunner().invoke(cli, ["--config", str(root / "aduan.toml"), *args], obj={},
-                              catch_exceptions=False)
 
 
 def smtp_down(workspace: Path, max_attempts: int = 8) -> None:

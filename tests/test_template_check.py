@@ -29,6 +29,7 @@ from tests.conftest import (
     at,
     edit_book,
     form_row,
+    invoke,
     naive_rows,
     read_book,
     write_book,
@@ -53,10 +54,6 @@ def use_templates(workspace: Path, folder: str = "templates") -> config_mod.Conf
                     encoding="utf-8")
     return config_mod.load(toml)
 
-
-def invoke(workspace: Path, *args: str):
-    return CliRunner().invoke(cli, ["--config", str(workspace / "aduan.toml"), *args],
-                              obj={}, catch_exceptions=False)
 
 
 def bodies(outbox: Path) -> dict[str, str]:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.drawing.image import Image
@@ -23,13 +22,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table
 from PIL import Image as PILImage
 
-from aduan_sync.cli import cli
 from aduan_sync.errors import EXIT_SHEET, SourceContentError
 from aduan_sync.ledger import Ledger
 from aduan_sync.passrun import run_pass
 from aduan_sync.sources import xlsx_parts
 from aduan_sync.sources.xlsx_parts import SHAPES, describe, inventory, lost
-from tests.conftest import FORM_HEADERS, at, naive_rows, read_book, write_book
+from tests.conftest import FORM_HEADERS, at, invoke, naive_rows, read_book, write_book
 from tests.xlsx_extras import (
     DATA_BAR,
     GROUP,
@@ -190,10 +188,6 @@ def test_a_text_box_stops_the_write_loses_nothing_and_the_next_pass_completes(cf
     assert result.sent > 0 and len(list(outbox.iterdir())) == result.sent
     assert inventory(book.read_bytes())["gambar"] == 1  # the staff's picture is kept
 
-
-def invoke(workspace: Path, *args: str):
-    return CliRunner().invoke(cli, ["--config", str(workspace / "aduan.toml"), *args],
-                              obj={}, catch_exceptions=False)
 
 
 def test_check_names_what_a_save_would_lose_and_sync_exits_3(workspace, tmp_path):
