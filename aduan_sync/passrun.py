@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import datetime
@@ -301,12 +301,15 @@ class _Pass:
                 del batch
                 yield todo
 
+        def ids(written: Iterable[tuple[_ArchiveItem, str]]) -> Iterator[tuple[int, str]]:
+            return ((c.id, sha) for (c, _, _), sha in written)
+
         def written() -> Iterator[tuple[int, str]]:
             # Rendering the pages and writing the folders runs on every core (`fanout`).
             if workers is None or not workers.forked:
                 for todo in loaded():
-                    shas = fanout.map_ordered(self._write_folder, todo)
-                    yield from ((c.id, sha) for (c, _, _), sha in zip(todo, shas, strict=True))
+                    yield from ids(zip(todo, fanout.map_ordered(self._write_folder, todo),
+                                       strict=True))
                     del todo  # before the next batch is read: one batch in memory at a time
                 return
             # The workers write one batch while the next is loaded: loading shares this
@@ -317,8 +320,8 @@ class _Pass:
                 workers.submit(todo)
                 del todo
                 if workers.batches > 1:
-                    yield from ((c.id, sha) for (c, _, _), sha in workers.take())
-            yield from ((c.id, sha) for (c, _, _), sha in workers.drain())
+                    yield from ids(workers.take())
+            yield from ids(workers.drain())
 
         try:
             for item in track(written(), "Menulis arsip aduan", total=total):
